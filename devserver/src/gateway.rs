@@ -1,0 +1,222 @@
+//! The local API Gateway: matches a request to a route of the template, runs the JWT authorizer
+//! stand-in, builds the same payload (format 2.0) API Gateway sends to Lambda, and hands it to the
+//! function's own handler.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+
+use base64::Engine;
+use bytes::Bytes;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use shared::Error;
+use shared::http::{Auth, Route};
+
+use crate::authorizer::DevAuthorizer;
+
+/// The functions whose handlers the dev server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `functions/capture`.
+    Capture,
+}
+
+/// Every route of the service with the function that serves it.
+pub fn routes() -> Vec<(Route, Function)> {
+    capture::ROUTES
+        .iter()
+        .map(|r| (*r, Function::Capture))
+        .collect()
+}
+
+/// The functions' handler state.
+#[derive(Debug, Clone)]
+pub struct Functions {
+    /// The capture function.
+    pub capture: capture::App,
+}
+
+/// Routes, authorizer and functions.
+#[derive(Debug)]
+pub struct Gateway {
+    routes: Vec<(Route, Function)>,
+    authorizer: DevAuthorizer,
+    functions: Functions,
+}
+
+/// A request as the dev server read it off the socket.
+pub struct Incoming<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The path, still percent-encoded.
+    pub path: &'a str,
+    /// The raw query string.
+    pub query: &'a str,
+    /// The headers.
+    pub headers: &'a http::HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+impl Gateway {
+    /// A gateway over the given functions.
+    pub fn new(authorizer: DevAuthorizer, functions: Functions) -> Self {
+        Gateway {
+            routes: routes(),
+            authorizer,
+            functions,
+        }
+    }
+
+    /// Serves one request.
+    pub async fn handle(&self, incoming: Incoming<'_>) -> Response<Body> {
+        let Some((route, function, params)) = self.find(incoming.method, incoming.path) else {
+            return shared::http::error(&Error::NotFound("no such route".into()));
+        };
+        let claims = match route.auth {
+            Auth::Jwt => match self
+                .authorizer
+                .verify(header(incoming.headers, "authorization"))
+            {
+                Some(claims) => Some(claims),
+                None => {
+                    return shared::http::error(&Error::Unauthorized(
+                        "a valid bearer token is required".into(),
+                    ));
+                }
+            },
+            Auth::None => None,
+        };
+        let payload = payload(route, &incoming, &params, claims.as_ref());
+        let request: Request = match lambda_http::request::from_str(&payload.to_string()) {
+            Ok(req) => req,
+            Err(err) => {
+                return shared::http::error(&Error::BadRequest(format!(
+                    "unreadable request: {err}"
+                )));
+            }
+        };
+        match function {
+            Function::Capture => capture::handle(&self.functions.capture, request).await,
+        }
+    }
+
+    fn find(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(Route, Function, BTreeMap<String, String>)> {
+        self.routes.iter().find_map(|(route, function)| {
+            let (route_method, template) = route.key.split_once(' ')?;
+            if route_method != method {
+                return None;
+            }
+            match_path(template, path).map(|params| (*route, *function, params))
+        })
+    }
+}
+
+/// Matches `/v1/jobs/{job_id}` against a request path, decoding the parameters.
+pub fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    let mut params = BTreeMap::new();
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) => {
+                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    if g.is_empty() {
+                        return None;
+                    }
+                    let value = percent_encoding::percent_decode_str(g).decode_utf8().ok()?;
+                    params.insert(name.to_owned(), value.into_owned());
+                } else if w != g {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The API Gateway HTTP API payload, format 2.0.
+fn payload(
+    route: Route,
+    incoming: &Incoming<'_>,
+    params: &BTreeMap<String, String>,
+    claims: Option<&HashMap<String, String>>,
+) -> Value {
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in incoming.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| *v = format!("{v},{value}"))
+            .or_insert(value);
+    }
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(incoming.query.as_bytes()) {
+        query
+            .entry(name.into_owned())
+            .and_modify(|v| *v = format!("{v},{value}"))
+            .or_insert(value.into_owned());
+    }
+    let now = jiff::Timestamp::now();
+    let mut context = json!({
+        "accountId": "local",
+        "apiId": "local",
+        "domainName": "127.0.0.1",
+        "domainPrefix": "local",
+        "http": {
+            "method": incoming.method,
+            "path": incoming.path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": incoming.peer.ip().to_string(),
+            "userAgent": header(incoming.headers, "user-agent").unwrap_or_default(),
+        },
+        "requestId": format!("local-{}", now.as_nanosecond()),
+        "routeKey": route.key,
+        "stage": "$default",
+        "time": now.to_string(),
+        "timeEpoch": now.as_millisecond(),
+    });
+    if let Some(claims) = claims {
+        context["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
+    }
+    let body = (!incoming.body.is_empty())
+        .then(|| base64::engine::general_purpose::STANDARD.encode(&incoming.body));
+    json!({
+        "version": "2.0",
+        "routeKey": route.key,
+        "rawPath": incoming.path,
+        "rawQueryString": incoming.query,
+        "headers": headers,
+        "queryStringParameters": if query.is_empty() { Value::Null } else { json!(query) },
+        "pathParameters": if params.is_empty() { Value::Null } else { json!(params) },
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": body.is_some(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_templates_with_decoded_parameters() {
+        let p = match_path("/v1/jobs/{job_id}", "/v1/jobs/job%201").unwrap();
+        assert_eq!(p["job_id"], "job 1");
+        assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/").is_none());
+        assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/a/b").is_none());
+        assert!(match_path("/v1/events", "/v1/events").unwrap().is_empty());
+        assert!(match_path("/v1/events", "/v1/event").is_none());
+    }
+}

@@ -1,0 +1,140 @@
+//! The dev server, the "embedded default": every function's handler on the template's routes,
+//! behind a local stand-in for the API Gateway JWT authorizer, against the local AWS stand-in.
+
+pub mod authorizer;
+pub mod gateway;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming as IncomingBody;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::Body;
+use shared::config::{self, ClaimNames, ConfigError};
+use shared::store::{self, DynamoStore};
+use tokio::net::TcpListener;
+
+pub use authorizer::DevAuthorizer;
+pub use gateway::{Functions, Gateway};
+
+/// API Gateway's own payload limit for HTTP APIs.
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
+/// Dev server settings, from the environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The table (created when missing).
+    pub table: String,
+    /// The JWT signing secret of the authorizer stand-in.
+    pub jwt_secret: String,
+}
+
+impl Settings {
+    /// `TABLE_NAME` (default `planroom-activity-local`) and `DEV_JWT_SECRET` (default [`authorizer::DEFAULT_SECRET`]).
+    pub fn from_env() -> Self {
+        Settings {
+            table: config::or("TABLE_NAME", "planroom-activity-local"),
+            jwt_secret: config::or("DEV_JWT_SECRET", authorizer::DEFAULT_SECRET),
+        }
+    }
+}
+
+/// Connects to AWS (or the stand-in), creates the table if missing, and builds the gateway.
+pub async fn gateway(settings: &Settings) -> Result<Gateway, ConfigError> {
+    let sdk = store::aws_config().await;
+    let store = DynamoStore::from_sdk(&sdk, &settings.table);
+    shared::table::create_if_missing(&store)
+        .await
+        .map_err(|e| {
+            ConfigError(format!(
+                "cannot create table {}: {}",
+                settings.table,
+                e.chain()
+            ))
+        })?;
+    let claims = ClaimNames::from_env();
+    let functions = Functions {
+        capture: capture::App::new(store, claims),
+    };
+    Ok(Gateway::new(
+        DevAuthorizer::new(settings.jwt_secret.as_bytes()),
+        functions,
+    ))
+}
+
+/// Serves `gateway` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(err) => {
+                    tracing::warn!(error = %err, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut shutdown => return,
+        };
+        let gateway = gateway.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let gateway = gateway.clone();
+                async move { Ok::<_, std::convert::Infallible>(serve_one(&gateway, req, peer).await) }
+            });
+            if let Err(err) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %err, "connection closed with an error");
+            }
+        });
+    }
+}
+
+async fn serve_one(
+    gateway: &Gateway,
+    req: hyper::Request<IncomingBody>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
+    let started = std::time::Instant::now();
+    let (parts, body) = req.into_parts();
+    let response = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => {
+            let incoming = gateway::Incoming {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query().unwrap_or_default(),
+                headers: &parts.headers,
+                body: collected.to_bytes(),
+                peer,
+            };
+            gateway.handle(incoming).await
+        }
+        Err(_) => shared::http::error(&shared::Error::PayloadTooLarge {
+            limit: MAX_REQUEST_BYTES,
+        }),
+    };
+    let (res_parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    tracing::info!(
+        method = %parts.method,
+        path = parts.uri.path(),
+        status = res_parts.status.as_u16(),
+        millis = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    hyper::Response::from_parts(res_parts, Full::new(bytes))
+}

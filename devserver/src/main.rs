@@ -1,0 +1,55 @@
+//! `devserver`: serves the whole API on 127.0.0.1:3000 (or `PORT`) against the local AWS stand-in.
+
+use std::sync::Arc;
+
+use devserver::{Settings, authorizer::DevAuthorizer};
+use serde_json::json;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    if std::env::args().nth(1).as_deref() == Some("table-definition") {
+        println!("{}", shared::table::definition());
+        return Ok(());
+    }
+    let settings = Settings::from_env();
+    let port = shared::config::number("PORT", 3000)?;
+    let gateway = Arc::new(devserver::gateway(&settings).await?);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", u16::try_from(port)?)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    print_welcome(&url, &DevAuthorizer::new(settings.jwt_secret.as_bytes()));
+    let shutdown = async {
+        // Ctrl-C ends the server; if the signal cannot be watched, the server runs until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    devserver::serve(listener, gateway, shutdown).await;
+    Ok(())
+}
+
+fn print_welcome(url: &str, auth: &DevAuthorizer) {
+    let day = 24 * 3600;
+    let staff = auth.mint(
+        &json!({"sub": "staff-1", "email": "staff@planroom.test", "name": "Pat Staff", "planroom_id": "demo",
+                "role": "staff", "approved": true}),
+        day,
+    );
+    let customer = auth.mint(
+        &json!({"sub": "cust-1", "email": "bidder@acme.test", "name": "Zoë Ångström", "planroom_id": "demo",
+                "company_id": "acme", "company_name": "ACME Construction", "role": "customer", "approved": true}),
+        day,
+    );
+    println!(
+        "\nPlanroom activity API on {url} (planroom \"demo\"; tokens valid 24 h)\n\n\
+         STAFF_TOKEN={staff}\n\nCUSTOMER_TOKEN={customer}\n\n\
+         Try:\n  curl -s -X PUT {url}/v1/jobs/job-1 -H \"Authorization: Bearer $STAFF_TOKEN\" \\\n    \
+         -d '{{\"name\":\"Elm Street School\",\"number\":\"24-017\",\"company_id\":\"acme\",\"company_name\":\"ACME Construction\",\"time_zone\":\"America/Chicago\"}}'\n  \
+         curl -s -X POST {url}/v1/events -H \"Authorization: Bearer $CUSTOMER_TOKEN\" \\\n    \
+         -d '{{\"events\":[{{\"job_id\":\"job-1\",\"activity\":\"view\",\"object\":{{\"kind\":\"file\",\"id\":\"add-3\",\"name\":\"Addendum 3.pdf\"}}}}]}}'\n\n\
+         Ctrl-C stops it.\n"
+    );
+}

@@ -1,0 +1,90 @@
+//! Reading configuration from environment variables, once, at cold start.
+
+use std::env;
+
+/// A missing or malformed environment variable: cold start fails with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// The value of a variable that must be set.
+pub fn required(name: &str) -> Result<String, ConfigError> {
+    match env::var(name) {
+        Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+        _ => Err(ConfigError(format!(
+            "environment variable {name} must be set"
+        ))),
+    }
+}
+
+/// The value of a variable, or `default` when unset or empty.
+pub fn or(name: &str, default: &str) -> String {
+    env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// A number of seconds (or any unsigned integer) with a default.
+pub fn number(name: &str, default: u64) -> Result<u64, ConfigError> {
+    match env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+        _ => Ok(default),
+    }
+}
+
+/// The JWT claim names the service reads; configurable so that e.g. Cognito's `custom:` prefix works.
+#[derive(Debug, Clone)]
+pub struct ClaimNames {
+    /// Stable subject id.
+    pub sub: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Planroom (tenant) id.
+    pub planroom_id: String,
+    /// The caller's company id.
+    pub company_id: String,
+    /// The caller's company name.
+    pub company_name: String,
+    /// `staff` or `customer`.
+    pub role: String,
+    /// Whether the planroom approved this user (`true`/`false`).
+    pub approved: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            sub: "sub".into(),
+            email: "email".into(),
+            name: "name".into(),
+            planroom_id: "planroom_id".into(),
+            company_id: "company_id".into(),
+            company_name: "company_name".into(),
+            role: "role".into(),
+            approved: "approved".into(),
+        }
+    }
+}
+
+impl ClaimNames {
+    /// Reads `CLAIM_SUB`, `CLAIM_EMAIL`, … with the default names as fallback.
+    pub fn from_env() -> Self {
+        let d = ClaimNames::default();
+        ClaimNames {
+            sub: or("CLAIM_SUB", &d.sub),
+            email: or("CLAIM_EMAIL", &d.email),
+            name: or("CLAIM_NAME", &d.name),
+            planroom_id: or("CLAIM_PLANROOM_ID", &d.planroom_id),
+            company_id: or("CLAIM_COMPANY_ID", &d.company_id),
+            company_name: or("CLAIM_COMPANY_NAME", &d.company_name),
+            role: or("CLAIM_ROLE", &d.role),
+            approved: or("CLAIM_APPROVED", &d.approved),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The body of `POST /v1/events` (and `/v1/contact-events`): 1 to 25 activity events from the
+//! planroom frontend, decoded and validated at the edge.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::activity::{Activity, ObjectKind};
+use crate::ids::{Id, Name, optional_text};
+use crate::{Error, Result};
+
+/// Most events one request may carry.
+pub const MAX_EVENTS: usize = 25;
+const MAX_URL_BYTES: usize = 2048;
+const MAX_DEVICE_BYTES: usize = 256;
+
+/// An object of the planroom: a file, a section or the job itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// File, section or job.
+    pub kind: ObjectKind,
+    /// The planroom's id for it.
+    pub id: Id,
+    /// Its display name when the event happened.
+    pub name: Name,
+}
+
+/// A section a file belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionRef {
+    /// The planroom's id for it.
+    pub id: Id,
+    /// Its display name.
+    pub name: Name,
+}
+
+/// One validated activity event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInput {
+    /// The job the object belongs to.
+    pub job: Id,
+    /// What was done.
+    pub activity: Activity,
+    /// To what.
+    pub object: ObjectRef,
+    /// The file's section, when the object is a file in one.
+    pub section: Option<SectionRef>,
+    /// The page the event happened on.
+    pub url: Option<String>,
+    /// The device label the frontend reports (e.g. `desktop`, `mobile`).
+    pub device: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    job_id: String,
+    activity: Activity,
+    object: RawObject,
+    section: Option<RawSection>,
+    url: Option<String>,
+    device: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawObject {
+    kind: ObjectKind,
+    id: String,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSection {
+    id: String,
+    name: Option<String>,
+}
+
+/// Decodes a batch: either `{"events": [...]}` or a bare array of events.
+pub fn decode_batch(body: &[u8]) -> Result<Vec<EventInput>> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
+    let events = match value {
+        Value::Object(mut map) => match map.remove("events") {
+            Some(Value::Array(events)) => events,
+            Some(_) => return Err(Error::validation("events must be an array")),
+            None => return Err(Error::validation("events is required")),
+        },
+        Value::Array(events) => events,
+        _ => {
+            return Err(Error::validation(
+                "body must be an object with an events array",
+            ));
+        }
+    };
+    if events.is_empty() || events.len() > MAX_EVENTS {
+        return Err(Error::validation(format!(
+            "events must hold 1 to {MAX_EVENTS} events, got {}",
+            events.len()
+        )));
+    }
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let raw: RawEvent = serde_json::from_value(raw)
+                .map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
+            validate(raw).map_err(|e| Error::validation(format!("events[{i}].{e}")))
+        })
+        .collect()
+}
+
+fn validate(raw: RawEvent) -> Result<EventInput> {
+    let object = ObjectRef {
+        kind: raw.object.kind,
+        id: Id::parse("object.id", &raw.object.id)?,
+        name: Name::parse(
+            "object.name",
+            raw.object.name.as_deref().unwrap_or_default(),
+        )?,
+    };
+    let section = match raw.section {
+        Some(s) => Some(SectionRef {
+            id: Id::parse("section.id", &s.id)?,
+            name: Name::parse("section.name", s.name.as_deref().unwrap_or_default())?,
+        }),
+        None => None,
+    };
+    Ok(EventInput {
+        job: Id::parse("job_id", &raw.job_id)?,
+        activity: raw.activity,
+        object,
+        section,
+        url: optional_text("url", raw.url.as_deref(), MAX_URL_BYTES)?,
+        device: optional_text("device", raw.device.as_deref(), MAX_DEVICE_BYTES)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = r#"{"job_id":"j1","activity":"view","object":{"kind":"file","id":"f1","name":"A-101.pdf"},
+        "section":{"id":"s1","name":"Drawings"},"url":"https://p.example/f1","device":"desktop"}"#;
+
+    #[test]
+    fn decodes_wrapped_and_bare_batches() {
+        let wrapped = decode_batch(format!(r#"{{"events":[{ONE}]}}"#).as_bytes()).unwrap();
+        let bare = decode_batch(format!("[{ONE},{ONE}]").as_bytes()).unwrap();
+        assert_eq!(wrapped.len(), 1);
+        assert_eq!(bare.len(), 2);
+        assert_eq!(wrapped[0], bare[1]);
+        assert_eq!(wrapped[0].object.name.as_str(), "A-101.pdf");
+        assert_eq!(wrapped[0].section.as_ref().unwrap().id.as_str(), "s1");
+    }
+
+    #[test]
+    fn malformed_json_is_400_and_schema_breaks_are_422() {
+        assert_eq!(decode_batch(b"{not json").unwrap_err().status(), 400);
+        let cases = [
+            r#"{"events":[]}"#.to_string(),
+            format!(r#"{{"events":[{}]}}"#, vec![ONE; 26].join(",")),
+            r#"{"events":[{"job_id":"j","activity":"print","object":{"kind":"file","id":"f"}}]}"#.into(),
+            r#"{"events":[{"job_id":"j","activity":"view","object":{"kind":"folder","id":"f"}}]}"#.into(),
+            r#"{"events":[{"job_id":7,"activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
+            r#"{"events":[{"job_id":"j\u0007","activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
+            format!(r#"{{"events":[{{"job_id":"j","activity":"view","object":{{"kind":"file","id":"{}"}}}}]}}"#, "x".repeat(257)),
+            r#"{"events":"x"}"#.into(),
+            r#"42"#.into(),
+        ];
+        for body in cases {
+            assert_eq!(
+                decode_batch(body.as_bytes()).unwrap_err().status(),
+                422,
+                "{body}"
+            );
+        }
+    }
+}

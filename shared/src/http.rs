@@ -1,0 +1,147 @@
+//! The HTTP edge shared by every API function: reading bodies and parameters, writing JSON
+//! answers, and turning an [`Error`] into `{"error": {"code", "message"}}`.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+
+use crate::ids::Id;
+use crate::{Error, Result};
+
+/// How a route authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// API Gateway's JWT authorizer verifies a bearer token and passes its claims.
+    Jwt,
+    /// No authorizer: the function verifies what it needs itself (a link token, a contact session).
+    None,
+}
+
+/// A route as API Gateway (and the dev server) matches it: `"METHOD /path/{param}"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The route key, e.g. `"POST /v1/events"`.
+    pub key: &'static str,
+    /// Its authorizer.
+    pub auth: Auth,
+}
+
+/// Largest JSON body the API accepts.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The route key API Gateway matched (`"POST /v1/events"`), as set by API Gateway or the dev server.
+pub fn route_key(req: &Request) -> Option<&str> {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.as_deref(),
+        _ => None,
+    }
+}
+
+/// The request body, refused with 413 past `limit` bytes.
+pub fn body(req: &Request, limit: usize) -> Result<&[u8]> {
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    };
+    if bytes.len() > limit {
+        return Err(Error::PayloadTooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// Decodes a JSON body: 400 for bad syntax, 422 for a body that breaks the schema.
+pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T> {
+    let bytes = body(req, MAX_BODY_BYTES)?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
+    serde_json::from_value(value).map_err(|e| Error::validation(e.to_string()))
+}
+
+/// A validated path parameter.
+pub fn path_id(req: &Request, name: &str) -> Result<Id> {
+    let params = req.path_parameters_ref();
+    let value = params
+        .and_then(|p| p.first(name))
+        .ok_or_else(|| Error::NotFound("no such route".into()))?;
+    Id::parse(name, value).map_err(|_| Error::NotFound(format!("no such {name}")))
+}
+
+/// A query-string parameter, if present and non-empty.
+pub fn query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .filter(|v| !v.is_empty())
+}
+
+/// A header's value as text.
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// A JSON answer.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => respond(status, "application/json", bytes),
+        Err(err) => error(&Error::internal("serialising the answer", err)),
+    }
+}
+
+/// The JSON error answer for `err`, logging the internal chain of server-side failures.
+pub fn error(err: &Error) -> Response<Body> {
+    let status = err.status();
+    if status.is_server_error() {
+        tracing::error!(code = err.code(), error = %err.chain(), "request failed");
+    } else {
+        tracing::info!(code = err.code(), error = %err, "request rejected");
+    }
+    let body = serde_json::json!({"error": {"code": err.code(), "message": err.public_message()}});
+    respond(status, "application/json", body.to_string().into_bytes())
+}
+
+/// Maps a handler's result to an answer.
+pub fn answer(result: Result<Response<Body>>) -> Response<Body> {
+    result.unwrap_or_else(|err| error(&err))
+}
+
+fn respond(status: StatusCode, content_type: &'static str, bytes: Vec<u8>) -> Response<Body> {
+    let mut res = Response::new(Body::Binary(bytes));
+    *res.status_mut() = status;
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_answer_with_code_and_safe_message_only() {
+        let res = error(&Error::internal(
+            "talking to DynamoDB",
+            "secret table name leaked",
+        ));
+        assert_eq!(res.status(), 500);
+        let Body::Binary(bytes) = res.body() else {
+            panic!("binary body expected")
+        };
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains(r#""code":"internal""#));
+        assert!(!text.contains("secret"));
+    }
+
+    #[test]
+    fn oversized_bodies_are_413() {
+        let req = Request::new(Body::Text("x".repeat(11)));
+        assert_eq!(body(&req, 10).unwrap_err().status(), 413);
+        assert_eq!(body(&req, 11).unwrap().len(), 11);
+    }
+}

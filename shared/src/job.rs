@@ -1,0 +1,95 @@
+//! Jobs as the planroom registers them: the metadata that drives customer visibility and reports.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Id, Name};
+use crate::{Error, Result};
+
+/// A registered job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    /// The planroom's id for the job.
+    pub job_id: Id,
+    /// Display name.
+    pub name: Name,
+    /// The planroom's job number.
+    pub number: Option<Name>,
+    /// The customer company the job is assigned to.
+    pub company_id: Option<Id>,
+    /// That company's name.
+    pub company_name: Option<Name>,
+    /// IANA time zone for reports.
+    pub time_zone: String,
+    /// Whether this is a demo job.
+    pub is_demo: bool,
+}
+
+/// The body of `PUT /v1/jobs/{job_id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobInput {
+    name: String,
+    number: Option<String>,
+    company_id: Option<String>,
+    company_name: Option<String>,
+    time_zone: Option<String>,
+    #[serde(default)]
+    is_demo: bool,
+}
+
+impl JobInput {
+    /// Validates the body into the job `job_id`.
+    pub fn validate(self, job_id: Id) -> Result<Job> {
+        let time_zone = self.time_zone.unwrap_or_else(|| "UTC".into());
+        jiff::tz::TimeZone::get(&time_zone).map_err(|_| {
+            Error::validation(format!("time_zone {time_zone:?} is not an IANA time zone"))
+        })?;
+        let name = Name::parse("name", &self.name)?;
+        if name.as_str().is_empty() {
+            return Err(Error::validation("name must not be empty"));
+        }
+        Ok(Job {
+            job_id,
+            name,
+            number: self
+                .number
+                .as_deref()
+                .map(|n| Name::parse("number", n))
+                .transpose()?,
+            company_id: self
+                .company_id
+                .as_deref()
+                .map(|c| Id::parse("company_id", c))
+                .transpose()?,
+            company_name: self
+                .company_name
+                .as_deref()
+                .map(|c| Name::parse("company_name", c))
+                .transpose()?,
+            time_zone,
+            is_demo: self.is_demo,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: &str) -> Result<Job> {
+        let input: JobInput =
+            serde_json::from_str(json).map_err(|e| Error::validation(e.to_string()))?;
+        input.validate(Id::parse("job_id", "j1").unwrap())
+    }
+
+    #[test]
+    fn validates_time_zone_and_name() {
+        let job = input(r#"{"name":"School","company_id":"acme","time_zone":"America/Chicago"}"#)
+            .unwrap();
+        assert_eq!(job.time_zone, "America/Chicago");
+        assert_eq!(input(r#"{"name":"School"}"#).unwrap().time_zone, "UTC");
+        assert!(input(r#"{"name":"School","time_zone":"Mars/Olympus"}"#).is_err());
+        assert!(input(r#"{"name":""}"#).is_err());
+        assert!(input(r#"{"name":"x","owner":"me"}"#).is_err());
+    }
+}

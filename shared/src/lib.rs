@@ -1,0 +1,22 @@
+//! Domain types, storage, auth and tokens shared by the planroom activity functions.
+//!
+//! Each business rule lives in exactly one module named after it: [`first_access`] decides what a
+//! capture writes, [`caller`] turns verified claims into a [`caller::Caller`], [`keys`] builds every
+//! DynamoDB key, [`table`] holds the single table's definition.
+
+pub mod activity;
+pub mod caller;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod first_access;
+pub mod http;
+pub mod ids;
+pub mod individual;
+pub mod job;
+pub mod keys;
+pub mod store;
+pub mod table;
+pub mod time;
+
+pub use error::{Error, Result};

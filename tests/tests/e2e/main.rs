@@ -1,0 +1,4 @@
+//! End-to-end tests: real HTTP against the dev server, real DynamoDB API of the local stand-in.
+//! One binary, one module per capability.
+
+mod capture;
