@@ -4,5 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/aws-local.sh install >/dev/null
 .venv/bin/cfn-lint infra/template.yaml
-cargo run --quiet -p devserver -- table-definition >.local/table-definition.json
-.venv/bin/python scripts/check_infra.py .local/table-definition.json
+cargo build --quiet -p devserver
+target/debug/devserver table-definition >.local/table-definition.json
+target/debug/devserver routes >.local/routes.json
+.venv/bin/python scripts/check_infra.py .local/table-definition.json .local/routes.json

@@ -1,6 +1,8 @@
-"""Checks that the table the code creates locally is the table infra/template.yaml deploys.
+"""Checks that the code and infra/template.yaml describe the same service.
 
-Usage: check_infra.py TABLE_DEFINITION_JSON   (the output of `devserver table-definition`)
+Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON
+  TABLE_DEFINITION_JSON: output of `devserver table-definition` (the table the code creates locally)
+  ROUTES_JSON:           output of `devserver routes` (the routes the dev server serves)
 """
 import json
 import sys
@@ -17,22 +19,56 @@ def canonical(value):
     return value
 
 
+def check_table(template, local):
+    table = template["Resources"]["ActivityTable"]["Properties"]
+    failures = []
+    for key, want in local.items():
+        got = json.loads(json.dumps(table.get(key)))
+        if canonical(got) != canonical(want):
+            failures.append(f"table {key}: template has {json.dumps(got)}, local table has {json.dumps(want)}")
+    if not table.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+        failures.append("table: point-in-time recovery must be enabled")
+    return failures
+
+
+def template_routes(template):
+    routes = {}
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event.get("Type") != "HttpApi":
+                continue
+            props = event["Properties"]
+            authorizer = props.get("Auth", {}).get("Authorizer")
+            routes[f"{props['Method'].upper()} {props['Path']}"] = authorizer != "NONE"
+    return routes
+
+
+def check_routes(template, served):
+    failures = []
+    declared = template_routes(template)
+    served = {r["key"]: r["auth"] for r in served}
+    for key in sorted(set(declared) | set(served)):
+        if key not in served:
+            failures.append(f"route {key} is in the template but the dev server does not serve it")
+        elif key not in declared:
+            failures.append(f"route {key} is served by the dev server but not in the template")
+        elif declared[key] != served[key]:
+            failures.append(f"route {key}: JWT authorizer {declared[key]} in the template, {served[key]} in the code")
+    return failures, len(declared)
+
+
 def main():
     template, matches = decode("infra/template.yaml")
     if matches:
         sys.exit(f"cannot read the template: {matches}")
-    table = template["Resources"]["ActivityTable"]["Properties"]
-    local = json.load(open(sys.argv[1]))
-    failures = []
-    for key, want in local.items():
-        got = table.get(key)
-        if canonical(json.loads(json.dumps(got))) != canonical(want):
-            failures.append(f"{key}: template has {json.dumps(got)}, local table has {json.dumps(want)}")
-    if not table.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
-        failures.append("point-in-time recovery must be enabled")
+    failures = check_table(template, json.load(open(sys.argv[1])))
+    route_failures, count = check_routes(template, json.load(open(sys.argv[2])))
+    failures += route_failures
     if failures:
-        sys.exit("template and local table differ:\n  " + "\n  ".join(failures))
-    print(f"table definition matches the template ({len(local)} properties)")
+        sys.exit("code and template differ:\n  " + "\n  ".join(failures))
+    print(f"table definition and {count} routes match the template")
 
 
 if __name__ == "__main__":

@@ -45,21 +45,9 @@ impl DevAuthorizer {
 
     /// The verified claims of an `Authorization: Bearer …` header value, or `None`.
     pub fn verify(&self, authorization: Option<&str>) -> Option<HashMap<String, String>> {
-        let token = authorization?
-            .strip_prefix("Bearer ")
-            .or_else(|| authorization?.strip_prefix("bearer "))?;
-        let data = jsonwebtoken::decode::<Map<String, Value>>(
-            token.trim(),
-            &self.decoding,
-            &self.validation,
-        )
-        .ok()?;
-        Some(
-            data.claims
-                .into_iter()
-                .map(|(k, v)| (k, flatten(v)))
-                .collect(),
-        )
+        let token = authorization?.strip_prefix("Bearer ").or_else(|| authorization?.strip_prefix("bearer "))?;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token.trim(), &self.decoding, &self.validation).ok()?;
+        Some(data.claims.into_iter().map(|(k, v)| (k, flatten(v))).collect())
     }
 
     /// Signs `claims` (adding issuer, audience and an expiry `ttl_seconds` from now).
@@ -71,8 +59,7 @@ impl DevAuthorizer {
         all.insert("iat".into(), now.into());
         all.insert("exp".into(), (now + ttl_seconds).into());
         // Signing a JSON map with an HMAC key cannot fail; an empty token would simply not verify.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &all, &self.encoding)
-            .unwrap_or_default()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &all, &self.encoding).unwrap_or_default()
     }
 }
 
@@ -82,10 +69,7 @@ fn flatten(value: Value) -> String {
     match value {
         Value::String(s) => s,
         Value::Array(items) => {
-            format!(
-                "[{}]",
-                items.into_iter().map(flatten).collect::<Vec<_>>().join(" ")
-            )
+            format!("[{}]", items.into_iter().map(flatten).collect::<Vec<_>>().join(" "))
         }
         other => other.to_string(),
     }
@@ -99,10 +83,7 @@ mod tests {
     #[test]
     fn verifies_its_own_tokens_and_flattens_claims() {
         let auth = DevAuthorizer::new(b"k");
-        let token = auth.mint(
-            &json!({"sub": "u1", "approved": true, "groups": ["a", "b"]}),
-            60,
-        );
+        let token = auth.mint(&json!({"sub": "u1", "approved": true, "groups": ["a", "b"]}), 60);
         let claims = auth.verify(Some(&format!("Bearer {token}"))).unwrap();
         assert_eq!(claims["sub"], "u1");
         assert_eq!(claims["approved"], "true");

@@ -19,21 +19,30 @@ use crate::authorizer::DevAuthorizer;
 pub enum Function {
     /// `functions/capture`.
     Capture,
+    /// `functions/redirect`.
+    Redirect,
+    /// `functions/query`.
+    Query,
 }
 
 /// Every route of the service with the function that serves it.
 pub fn routes() -> Vec<(Route, Function)> {
-    capture::ROUTES
-        .iter()
-        .map(|r| (*r, Function::Capture))
+    let tagged = |routes: &'static [Route], f: Function| routes.iter().map(move |r| (*r, f));
+    tagged(capture::ROUTES, Function::Capture)
+        .chain(tagged(redirect::ROUTES, Function::Redirect))
+        .chain(tagged(query::ROUTES, Function::Query))
         .collect()
 }
 
 /// The functions' handler state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Functions {
     /// The capture function.
     pub capture: capture::App,
+    /// The redirect function.
+    pub redirect: redirect::App,
+    /// The query function.
+    pub query: query::App,
 }
 
 /// Routes, authorizer and functions.
@@ -63,11 +72,7 @@ pub struct Incoming<'a> {
 impl Gateway {
     /// A gateway over the given functions.
     pub fn new(authorizer: DevAuthorizer, functions: Functions) -> Self {
-        Gateway {
-            routes: routes(),
-            authorizer,
-            functions,
-        }
+        Gateway { routes: routes(), authorizer, functions }
     }
 
     /// Serves one request.
@@ -76,15 +81,10 @@ impl Gateway {
             return shared::http::error(&Error::NotFound("no such route".into()));
         };
         let claims = match route.auth {
-            Auth::Jwt => match self
-                .authorizer
-                .verify(header(incoming.headers, "authorization"))
-            {
+            Auth::Jwt => match self.authorizer.verify(header(incoming.headers, "authorization")) {
                 Some(claims) => Some(claims),
                 None => {
-                    return shared::http::error(&Error::Unauthorized(
-                        "a valid bearer token is required".into(),
-                    ));
+                    return shared::http::error(&Error::Unauthorized("a valid bearer token is required".into()));
                 }
             },
             Auth::None => None,
@@ -93,21 +93,17 @@ impl Gateway {
         let request: Request = match lambda_http::request::from_str(&payload.to_string()) {
             Ok(req) => req,
             Err(err) => {
-                return shared::http::error(&Error::BadRequest(format!(
-                    "unreadable request: {err}"
-                )));
+                return shared::http::error(&Error::BadRequest(format!("unreadable request: {err}")));
             }
         };
         match function {
             Function::Capture => capture::handle(&self.functions.capture, request).await,
+            Function::Redirect => redirect::handle(&self.functions.redirect, request).await,
+            Function::Query => query::handle(&self.functions.query, request).await,
         }
     }
 
-    fn find(
-        &self,
-        method: &str,
-        path: &str,
-    ) -> Option<(Route, Function, BTreeMap<String, String>)> {
+    fn find(&self, method: &str, path: &str) -> Option<(Route, Function, BTreeMap<String, String>)> {
         self.routes.iter().find_map(|(route, function)| {
             let (route_method, template) = route.key.split_once(' ')?;
             if route_method != method {
@@ -156,17 +152,11 @@ fn payload(
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in incoming.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers
-            .entry(name.as_str().to_owned())
-            .and_modify(|v| *v = format!("{v},{value}"))
-            .or_insert(value);
+        headers.entry(name.as_str().to_owned()).and_modify(|v| *v = format!("{v},{value}")).or_insert(value);
     }
     let mut query: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in form_urlencoded::parse(incoming.query.as_bytes()) {
-        query
-            .entry(name.into_owned())
-            .and_modify(|v| *v = format!("{v},{value}"))
-            .or_insert(value.into_owned());
+        query.entry(name.into_owned()).and_modify(|v| *v = format!("{v},{value}")).or_insert(value.into_owned());
     }
     let now = jiff::Timestamp::now();
     let mut context = json!({
@@ -190,8 +180,7 @@ fn payload(
     if let Some(claims) = claims {
         context["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
     }
-    let body = (!incoming.body.is_empty())
-        .then(|| base64::engine::general_purpose::STANDARD.encode(&incoming.body));
+    let body = (!incoming.body.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(&incoming.body));
     json!({
         "version": "2.0",
         "routeKey": route.key,

@@ -15,6 +15,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::Body;
 use shared::config::{self, ClaimNames, ConfigError};
+use shared::signing::Keyring;
 use shared::store::{self, DynamoStore};
 use tokio::net::TcpListener;
 
@@ -24,6 +25,9 @@ pub use gateway::{Functions, Gateway};
 /// API Gateway's own payload limit for HTTP APIs.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
+/// The documented development signing key (links, sessions, cursors); never use it deployed.
+pub const DEV_SIGNING_KEYS: &str = "dev:ZGV2LW9ubHktc2lnbmluZy1rZXktZG8tbm90LWRlcGxveS0wMDAw";
+
 /// Dev server settings, from the environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -31,47 +35,48 @@ pub struct Settings {
     pub table: String,
     /// The JWT signing secret of the authorizer stand-in.
     pub jwt_secret: String,
+    /// The HMAC keys of links, sessions and cursors.
+    pub signing_keys: String,
+    /// Settings of the redirect function.
+    pub redirect: redirect::RedirectSettings,
 }
 
 impl Settings {
-    /// `TABLE_NAME` (default `planroom-activity-local`) and `DEV_JWT_SECRET` (default [`authorizer::DEFAULT_SECRET`]).
-    pub fn from_env() -> Self {
-        Settings {
+    /// `TABLE_NAME` (default `planroom-activity-local`), `DEV_JWT_SECRET` (default
+    /// [`authorizer::DEFAULT_SECRET`]), `SIGNING_KEYS` (default [`DEV_SIGNING_KEYS`]) and the
+    /// redirect's own settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Settings {
             table: config::or("TABLE_NAME", "planroom-activity-local"),
             jwt_secret: config::or("DEV_JWT_SECRET", authorizer::DEFAULT_SECRET),
-        }
+            signing_keys: config::or("SIGNING_KEYS", DEV_SIGNING_KEYS),
+            redirect: redirect::RedirectSettings::from_env()?,
+        })
     }
 }
 
-/// Connects to AWS (or the stand-in), creates the table if missing, and builds the gateway.
-pub async fn gateway(settings: &Settings) -> Result<Gateway, ConfigError> {
+/// Connects to AWS (or the stand-in), creates the table if missing, and builds the gateway for an
+/// API reachable at `public_base` (e.g. `http://127.0.0.1:3000`).
+pub async fn gateway(settings: &Settings, public_base: &str) -> Result<Gateway, ConfigError> {
     let sdk = store::aws_config().await;
     let store = DynamoStore::from_sdk(&sdk, &settings.table);
     shared::table::create_if_missing(&store)
         .await
-        .map_err(|e| {
-            ConfigError(format!(
-                "cannot create table {}: {}",
-                settings.table,
-                e.chain()
-            ))
-        })?;
+        .map_err(|e| ConfigError(format!("cannot create table {}: {}", settings.table, e.chain())))?;
     let claims = ClaimNames::from_env();
+    let keys = Keyring::parse(&settings.signing_keys)?;
+    let links =
+        capture::LinkSettings { public_base: Some(public_base.to_owned()), ..capture::LinkSettings::from_env()? };
     let functions = Functions {
-        capture: capture::App::new(store, claims),
+        capture: capture::App::new(store.clone(), claims.clone(), keys.clone(), links),
+        redirect: redirect::App::new(store.clone(), keys.clone(), settings.redirect.clone()),
+        query: query::App::new(store, claims, keys),
     };
-    Ok(Gateway::new(
-        DevAuthorizer::new(settings.jwt_secret.as_bytes()),
-        functions,
-    ))
+    Ok(Gateway::new(DevAuthorizer::new(settings.jwt_secret.as_bytes()), functions))
 }
 
 /// Serves `gateway` on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: TcpListener,
-    gateway: Arc<Gateway>,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -90,10 +95,7 @@ pub async fn serve(
                 let gateway = gateway.clone();
                 async move { Ok::<_, std::convert::Infallible>(serve_one(&gateway, req, peer).await) }
             });
-            if let Err(err) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            if let Err(err) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %err, "connection closed with an error");
             }
         });
@@ -119,9 +121,7 @@ async fn serve_one(
             };
             gateway.handle(incoming).await
         }
-        Err(_) => shared::http::error(&shared::Error::PayloadTooLarge {
-            limit: MAX_REQUEST_BYTES,
-        }),
+        Err(_) => shared::http::error(&shared::Error::PayloadTooLarge { limit: MAX_REQUEST_BYTES }),
     };
     let (res_parts, body) = response.into_parts();
     let bytes = match body {

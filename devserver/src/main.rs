@@ -7,19 +7,27 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
-    if std::env::args().nth(1).as_deref() == Some("table-definition") {
-        println!("{}", shared::table::definition());
-        return Ok(());
+    tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    match std::env::args().nth(1).as_deref() {
+        Some("table-definition") => {
+            println!("{}", shared::table::definition());
+            return Ok(());
+        }
+        Some("routes") => {
+            let routes: Vec<_> = devserver::gateway::routes()
+                .iter()
+                .map(|(r, _)| json!({"key": r.key, "auth": r.auth == shared::http::Auth::Jwt}))
+                .collect();
+            println!("{}", serde_json::Value::from(routes));
+            return Ok(());
+        }
+        _ => {}
     }
-    let settings = Settings::from_env();
+    let settings = Settings::from_env()?;
     let port = shared::config::number("PORT", 3000)?;
-    let gateway = Arc::new(devserver::gateway(&settings).await?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", u16::try_from(port)?)).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let gateway = Arc::new(devserver::gateway(&settings, &url).await?);
     print_welcome(&url, &DevAuthorizer::new(settings.jwt_secret.as_bytes()));
     let shutdown = async {
         // Ctrl-C ends the server; if the signal cannot be watched, the server runs until killed.

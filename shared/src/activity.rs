@@ -96,18 +96,9 @@ mod tests {
 
     #[test]
     fn only_file_views_count_as_files_viewed() {
-        assert_eq!(
-            Activity::View.summary_counter(ObjectKind::File),
-            Some("files_viewed")
-        );
+        assert_eq!(Activity::View.summary_counter(ObjectKind::File), Some("files_viewed"));
         assert_eq!(Activity::View.summary_counter(ObjectKind::Section), None);
-        assert_eq!(
-            Activity::Download.summary_counter(ObjectKind::Job),
-            Some("downloads")
-        );
-        assert_eq!(
-            Activity::Order.summary_counter(ObjectKind::Section),
-            Some("orders")
-        );
+        assert_eq!(Activity::Download.summary_counter(ObjectKind::Job), Some("downloads"));
+        assert_eq!(Activity::Order.summary_counter(ObjectKind::Section), Some("orders"));
     }
 }

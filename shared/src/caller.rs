@@ -41,62 +41,41 @@ impl Caller {
     /// Reads the verified claims of an HTTP API request.
     pub fn from_request(req: &Request, names: &ClaimNames) -> Result<Self> {
         let claims = match req.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
-                .authorizer
-                .as_ref()
-                .and_then(|a| a.jwt.as_ref())
-                .map(|jwt| &jwt.claims),
+            Some(RequestContext::ApiGatewayV2(ctx)) => {
+                ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
+            }
             _ => None,
         };
-        let claims =
-            claims.ok_or_else(|| Error::Unauthorized("a bearer token is required".into()))?;
+        let claims = claims.ok_or_else(|| Error::Unauthorized("a bearer token is required".into()))?;
         Self::from_claims(claims, names)
     }
 
     /// Builds a caller from verified claims.
     pub fn from_claims(claims: &HashMap<String, String>, names: &ClaimNames) -> Result<Self> {
         let get = |name: &str| claims.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let invalid = |what: &str| {
-            Error::Unauthorized(format!("the token's {what} claim is missing or invalid"))
-        };
+        let invalid = |what: &str| Error::Unauthorized(format!("the token's {what} claim is missing or invalid"));
         let sub = get(&names.sub).ok_or_else(|| invalid("subject"))?;
         let planroom = get(&names.planroom_id)
             .and_then(|p| Id::parse("planroom_id", p).ok())
             .ok_or_else(|| invalid("planroom"))?;
         let company_id = get(&names.company_id).and_then(|c| Id::parse("company_id", c).ok());
-        let company_name =
-            get(&names.company_name).and_then(|c| Name::parse("company_name", c).ok());
-        let name = get(&names.name)
-            .and_then(|n| Name::parse("name", n).ok())
-            .unwrap_or_default();
+        let company_name = get(&names.company_name).and_then(|c| Name::parse("company_name", c).ok());
+        let name = get(&names.name).and_then(|n| Name::parse("name", n).ok()).unwrap_or_default();
         let individual = match get(&names.email).map(Email::parse) {
             Some(Ok(email)) => Individual::by_email(email, name, company_name),
             Some(Err(_)) => return Err(invalid("email")),
             None => Individual::by_subject(sub, name, company_name),
         };
-        let role = if get(&names.role) == Some("staff") {
-            Role::Staff
-        } else {
-            Role::Customer
-        };
+        let role = if get(&names.role) == Some("staff") { Role::Staff } else { Role::Customer };
         let approved = get(&names.approved).is_some_and(|a| a.eq_ignore_ascii_case("true"));
-        Ok(Caller {
-            sub: sub.to_owned(),
-            planroom,
-            company_id,
-            individual,
-            role,
-            approved,
-        })
+        Ok(Caller { sub: sub.to_owned(), planroom, company_id, individual, role, approved })
     }
 
     /// Fails with 403 unless the caller is planroom staff.
     pub fn require_staff(&self) -> Result<()> {
         match self.role {
             Role::Staff => Ok(()),
-            Role::Customer => Err(Error::Forbidden(
-                "this route is for planroom staff only".into(),
-            )),
+            Role::Customer => Err(Error::Forbidden("this route is for planroom staff only".into())),
         }
     }
 }
@@ -106,10 +85,7 @@ mod tests {
     use super::*;
 
     fn claims(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -133,11 +109,8 @@ mod tests {
     #[test]
     fn unknown_roles_get_least_privilege_and_missing_tenant_is_rejected() {
         let names = ClaimNames::default();
-        let c = Caller::from_claims(
-            &claims(&[("sub", "u1"), ("planroom_id", "p1"), ("role", "admin")]),
-            &names,
-        )
-        .unwrap();
+        let c =
+            Caller::from_claims(&claims(&[("sub", "u1"), ("planroom_id", "p1"), ("role", "admin")]), &names).unwrap();
         assert_eq!(c.role, Role::Customer);
         assert!(!c.approved);
         assert!(c.require_staff().is_err());
@@ -147,12 +120,8 @@ mod tests {
 
     #[test]
     fn claim_names_are_configurable() {
-        let names = ClaimNames {
-            planroom_id: "custom:planroom".into(),
-            ..ClaimNames::default()
-        };
-        let c = Caller::from_claims(&claims(&[("sub", "u1"), ("custom:planroom", "p9")]), &names)
-            .unwrap();
+        let names = ClaimNames { planroom_id: "custom:planroom".into(), ..ClaimNames::default() };
+        let c = Caller::from_claims(&claims(&[("sub", "u1"), ("custom:planroom", "p9")]), &names).unwrap();
         assert_eq!(c.planroom.as_str(), "p9");
     }
 }

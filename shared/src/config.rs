@@ -11,27 +11,21 @@ pub struct ConfigError(pub String);
 pub fn required(name: &str) -> Result<String, ConfigError> {
     match env::var(name) {
         Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
-        _ => Err(ConfigError(format!(
-            "environment variable {name} must be set"
-        ))),
+        _ => Err(ConfigError(format!("environment variable {name} must be set"))),
     }
 }
 
 /// The value of a variable, or `default` when unset or empty.
 pub fn or(name: &str, default: &str) -> String {
-    env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_owned())
+    env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
 }
 
 /// A number of seconds (or any unsigned integer) with a default.
 pub fn number(name: &str, default: u64) -> Result<u64, ConfigError> {
     match env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+        Ok(v) if !v.trim().is_empty() => {
+            v.trim().parse().map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}")))
+        }
         _ => Ok(default),
     }
 }

@@ -98,10 +98,7 @@ impl Error {
 
     /// Shorthand for [`Error::Internal`].
     pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Error::Internal {
-            context: context.into(),
-            source: source.into(),
-        }
+        Error::Internal { context: context.into(), source: source.into() }
     }
 
     /// The full cause chain, for logs.

@@ -75,8 +75,8 @@ struct RawSection {
 
 /// Decodes a batch: either `{"events": [...]}` or a bare array of events.
 pub fn decode_batch(body: &[u8]) -> Result<Vec<EventInput>> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
     let events = match value {
         Value::Object(mut map) => match map.remove("events") {
             Some(Value::Array(events)) => events,
@@ -85,23 +85,18 @@ pub fn decode_batch(body: &[u8]) -> Result<Vec<EventInput>> {
         },
         Value::Array(events) => events,
         _ => {
-            return Err(Error::validation(
-                "body must be an object with an events array",
-            ));
+            return Err(Error::validation("body must be an object with an events array"));
         }
     };
     if events.is_empty() || events.len() > MAX_EVENTS {
-        return Err(Error::validation(format!(
-            "events must hold 1 to {MAX_EVENTS} events, got {}",
-            events.len()
-        )));
+        return Err(Error::validation(format!("events must hold 1 to {MAX_EVENTS} events, got {}", events.len())));
     }
     events
         .into_iter()
         .enumerate()
         .map(|(i, raw)| {
-            let raw: RawEvent = serde_json::from_value(raw)
-                .map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
+            let raw: RawEvent =
+                serde_json::from_value(raw).map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
             validate(raw).map_err(|e| Error::validation(format!("events[{i}].{e}")))
         })
         .collect()
@@ -111,10 +106,7 @@ fn validate(raw: RawEvent) -> Result<EventInput> {
     let object = ObjectRef {
         kind: raw.object.kind,
         id: Id::parse("object.id", &raw.object.id)?,
-        name: Name::parse(
-            "object.name",
-            raw.object.name.as_deref().unwrap_or_default(),
-        )?,
+        name: Name::parse("object.name", raw.object.name.as_deref().unwrap_or_default())?,
     };
     let section = match raw.section {
         Some(s) => Some(SectionRef {
@@ -161,16 +153,15 @@ mod tests {
             r#"{"events":[{"job_id":"j","activity":"view","object":{"kind":"folder","id":"f"}}]}"#.into(),
             r#"{"events":[{"job_id":7,"activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
             r#"{"events":[{"job_id":"j\u0007","activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
-            format!(r#"{{"events":[{{"job_id":"j","activity":"view","object":{{"kind":"file","id":"{}"}}}}]}}"#, "x".repeat(257)),
+            format!(
+                r#"{{"events":[{{"job_id":"j","activity":"view","object":{{"kind":"file","id":"{}"}}}}]}}"#,
+                "x".repeat(257)
+            ),
             r#"{"events":"x"}"#.into(),
             r#"42"#.into(),
         ];
         for body in cases {
-            assert_eq!(
-                decode_batch(body.as_bytes()).unwrap_err().status(),
-                422,
-                "{body}"
-            );
+            assert_eq!(decode_batch(body.as_bytes()).unwrap_err().status(), 422, "{body}");
         }
     }
 }

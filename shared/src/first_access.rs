@@ -71,14 +71,7 @@ pub async fn record_batch<S: FirstAccessStore>(
     let (_, at) = crate::time::now();
     let mut results = Vec::with_capacity(events.len());
     for event in events {
-        let access = Access {
-            planroom,
-            individual,
-            event,
-            source,
-            automated: None,
-            at: &at,
-        };
+        let access = Access { planroom, individual, event, source, automated: None, at: &at };
         results.push(store.record(&access).await?);
     }
     Ok(results)

@@ -55,34 +55,26 @@ pub fn body(req: &Request, limit: usize) -> Result<&[u8]> {
 /// Decodes a JSON body: 400 for bad syntax, 422 for a body that breaks the schema.
 pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T> {
     let bytes = body(req, MAX_BODY_BYTES)?;
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
     serde_json::from_value(value).map_err(|e| Error::validation(e.to_string()))
 }
 
 /// A validated path parameter.
 pub fn path_id(req: &Request, name: &str) -> Result<Id> {
     let params = req.path_parameters_ref();
-    let value = params
-        .and_then(|p| p.first(name))
-        .ok_or_else(|| Error::NotFound("no such route".into()))?;
+    let value = params.and_then(|p| p.first(name)).ok_or_else(|| Error::NotFound("no such route".into()))?;
     Id::parse(name, value).map_err(|_| Error::NotFound(format!("no such {name}")))
 }
 
 /// A query-string parameter, if present and non-empty.
 pub fn query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.query_string_parameters_ref()
-        .and_then(|q| q.first(name))
-        .filter(|v| !v.is_empty())
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).filter(|v| !v.is_empty())
 }
 
 /// A header's value as text.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// A JSON answer.
@@ -125,14 +117,9 @@ mod tests {
 
     #[test]
     fn errors_answer_with_code_and_safe_message_only() {
-        let res = error(&Error::internal(
-            "talking to DynamoDB",
-            "secret table name leaked",
-        ));
+        let res = error(&Error::internal("talking to DynamoDB", "secret table name leaked"));
         assert_eq!(res.status(), 500);
-        let Body::Binary(bytes) = res.body() else {
-            panic!("binary body expected")
-        };
+        let Body::Binary(bytes) = res.body() else { panic!("binary body expected") };
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.contains(r#""code":"internal""#));
         assert!(!text.contains("secret"));

@@ -16,14 +16,10 @@ fn check_text(field: &str, value: &str, max: usize, allow_empty: bool) -> Result
         return Err(Error::validation(format!("{field} must not be empty")));
     }
     if value.len() > max {
-        return Err(Error::validation(format!(
-            "{field} must be at most {max} bytes"
-        )));
+        return Err(Error::validation(format!("{field} must be at most {max} bytes")));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::validation(format!(
-            "{field} must not contain control characters"
-        )));
+        return Err(Error::validation(format!("{field} must not contain control characters")));
     }
     Ok(())
 }

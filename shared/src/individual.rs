@@ -20,13 +20,7 @@ impl Email {
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && matches!(email.split_once('@'), Some((local, domain))
                 if !local.is_empty() && !domain.is_empty() && !domain.contains('@') && domain.contains('.'));
-        if valid {
-            Ok(Email(email))
-        } else {
-            Err(Error::validation(format!(
-                "{text:?} is not an e-mail address"
-            )))
-        }
+        if valid { Ok(Email(email)) } else { Err(Error::validation(format!("{text:?} is not an e-mail address"))) }
     }
 
     /// The normalised address.
@@ -51,22 +45,12 @@ pub struct Individual {
 impl Individual {
     /// The individual with this e-mail.
     pub fn by_email(email: Email, name: Name, company_name: Option<Name>) -> Self {
-        Individual {
-            id: individual_id("email", email.as_str()),
-            email: Some(email),
-            name,
-            company_name,
-        }
+        Individual { id: individual_id("email", email.as_str()), email: Some(email), name, company_name }
     }
 
     /// A logged-in user without an e-mail claim, keyed by the login subject.
     pub fn by_subject(sub: &str, name: Name, company_name: Option<Name>) -> Self {
-        Individual {
-            id: individual_id("sub", sub),
-            email: None,
-            name,
-            company_name,
-        }
+        Individual { id: individual_id("sub", sub), email: None, name, company_name }
     }
 }
 
@@ -82,19 +66,8 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_validated() {
-        assert_eq!(
-            Email::parse("  Zoe@Example.COM ").unwrap().as_str(),
-            "zoe@example.com"
-        );
-        for bad in [
-            "",
-            "zoe",
-            "@example.com",
-            "zoe@",
-            "zoe@@x.com",
-            "zo e@x.com",
-            "zoe@localhost",
-        ] {
+        assert_eq!(Email::parse("  Zoe@Example.COM ").unwrap().as_str(), "zoe@example.com");
+        for bad in ["", "zoe", "@example.com", "zoe@", "zoe@@x.com", "zo e@x.com", "zoe@localhost"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

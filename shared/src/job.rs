@@ -41,9 +41,8 @@ impl JobInput {
     /// Validates the body into the job `job_id`.
     pub fn validate(self, job_id: Id) -> Result<Job> {
         let time_zone = self.time_zone.unwrap_or_else(|| "UTC".into());
-        jiff::tz::TimeZone::get(&time_zone).map_err(|_| {
-            Error::validation(format!("time_zone {time_zone:?} is not an IANA time zone"))
-        })?;
+        jiff::tz::TimeZone::get(&time_zone)
+            .map_err(|_| Error::validation(format!("time_zone {time_zone:?} is not an IANA time zone")))?;
         let name = Name::parse("name", &self.name)?;
         if name.as_str().is_empty() {
             return Err(Error::validation("name must not be empty"));
@@ -51,21 +50,9 @@ impl JobInput {
         Ok(Job {
             job_id,
             name,
-            number: self
-                .number
-                .as_deref()
-                .map(|n| Name::parse("number", n))
-                .transpose()?,
-            company_id: self
-                .company_id
-                .as_deref()
-                .map(|c| Id::parse("company_id", c))
-                .transpose()?,
-            company_name: self
-                .company_name
-                .as_deref()
-                .map(|c| Name::parse("company_name", c))
-                .transpose()?,
+            number: self.number.as_deref().map(|n| Name::parse("number", n)).transpose()?,
+            company_id: self.company_id.as_deref().map(|c| Id::parse("company_id", c)).transpose()?,
+            company_name: self.company_name.as_deref().map(|c| Name::parse("company_name", c)).transpose()?,
             time_zone,
             is_demo: self.is_demo,
         })
@@ -77,15 +64,13 @@ mod tests {
     use super::*;
 
     fn input(json: &str) -> Result<Job> {
-        let input: JobInput =
-            serde_json::from_str(json).map_err(|e| Error::validation(e.to_string()))?;
+        let input: JobInput = serde_json::from_str(json).map_err(|e| Error::validation(e.to_string()))?;
         input.validate(Id::parse("job_id", "j1").unwrap())
     }
 
     #[test]
     fn validates_time_zone_and_name() {
-        let job = input(r#"{"name":"School","company_id":"acme","time_zone":"America/Chicago"}"#)
-            .unwrap();
+        let job = input(r#"{"name":"School","company_id":"acme","time_zone":"America/Chicago"}"#).unwrap();
         assert_eq!(job.time_zone, "America/Chicago");
         assert_eq!(input(r#"{"name":"School"}"#).unwrap().time_zone, "UTC");
         assert!(input(r#"{"name":"School","time_zone":"Mars/Olympus"}"#).is_err());

@@ -50,25 +50,27 @@ pub fn individual_sk(individual: &str) -> String {
 pub const INDIVIDUAL_PREFIX: &str = "IND#";
 
 /// Sort key of a first-access item; automated hits live apart under `AUTO#`.
-pub fn first_access_sk(
-    individual: &str,
-    activity: Activity,
-    kind: ObjectKind,
-    object: &Id,
-    automated: bool,
-) -> String {
+pub fn first_access_sk(individual: &str, activity: Activity, kind: ObjectKind, object: &Id, automated: bool) -> String {
     let prefix = if automated { "AUTO" } else { "FA" };
-    format!(
-        "{prefix}#{individual}#{}#{}#{}",
-        activity.as_str(),
-        kind.as_str(),
-        part(object.as_str())
-    )
+    format!("{prefix}#{individual}#{}#{}#{}", activity.as_str(), kind.as_str(), part(object.as_str()))
 }
 
 /// Sort-key prefix of one individual's first accesses.
 pub fn first_access_prefix(individual: &str, automated: bool) -> String {
     format!("{}#{individual}#", if automated { "AUTO" } else { "FA" })
+}
+
+/// Sort key of a blast recipient in the job's partition.
+pub fn recipient_sk(individual: &str, blast: &str) -> String {
+    format!("{RECIPIENT_PREFIX}{individual}#{}", part(blast))
+}
+
+/// Sort-key prefix of all blast recipients of a job.
+pub const RECIPIENT_PREFIX: &str = "RCPT#";
+
+/// Sort key of a blast in the job's partition.
+pub fn blast_sk(blast: &str) -> String {
+    format!("BLAST#{}", part(blast))
 }
 
 /// `gsi1pk` of the first accesses of one object.
@@ -83,11 +85,7 @@ pub fn object_gsi_sk(individual: &str, activity: Activity) -> String {
 
 /// `gsi2pk` of a planroom's first accesses in the month of `at` (`yyyy-mm` from the stored timestamp).
 pub fn audit_gsi_pk(planroom: &Id, at: &str) -> String {
-    format!(
-        "P#{}#M#{}",
-        part(planroom.as_str()),
-        at.get(..7).unwrap_or(at)
-    )
+    format!("P#{}#M#{}", part(planroom.as_str()), at.get(..7).unwrap_or(at))
 }
 
 /// `gsi2sk` of a first access: time first, so a range of days is one key condition.
@@ -116,10 +114,7 @@ mod tests {
     #[test]
     fn ids_with_separators_cannot_forge_keys() {
         assert_eq!(job_pk(&id("p"), &id("x#J#y")), "P#p#J#x%23J%23y");
-        assert_ne!(
-            job_pk(&id("p#J#x"), &id("y")),
-            job_pk(&id("p"), &id("x#J#y"))
-        );
+        assert_ne!(job_pk(&id("p#J#x"), &id("y")), job_pk(&id("p"), &id("x#J#y")));
         assert_eq!(part("50%"), "50%25");
     }
 
@@ -135,9 +130,6 @@ mod tests {
 
     #[test]
     fn audit_partitions_are_monthly() {
-        assert_eq!(
-            audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z"),
-            "P#p#M#2026-11"
-        );
+        assert_eq!(audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z"), "P#p#M#2026-11");
     }
 }

@@ -5,8 +5,11 @@
 //! DynamoDB key, [`table`] holds the single table's definition.
 
 pub mod activity;
+pub mod blast;
 pub mod caller;
 pub mod config;
+pub mod contact_session;
+pub mod cursor;
 pub mod error;
 pub mod event;
 pub mod first_access;
@@ -15,8 +18,14 @@ pub mod ids;
 pub mod individual;
 pub mod job;
 pub mod keys;
+pub mod link_token;
+pub mod planroom;
+pub mod records;
+pub mod scanner;
+pub mod signing;
 pub mod store;
 pub mod table;
 pub mod time;
+pub mod visibility;
 
 pub use error::{Error, Result};

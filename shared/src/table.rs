@@ -2,9 +2,8 @@
 //! created from this, and a test compares it with `infra/template.yaml`.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use serde_json::{Value, json};
 
@@ -12,11 +11,8 @@ use crate::store::DynamoStore;
 use crate::{Error, Result};
 
 /// The global secondary indexes, each `(name, hash attribute, range attribute)`; all project every attribute.
-pub const INDEXES: [(&str, &str, &str); 3] = [
-    ("gsi1", "gsi1pk", "gsi1sk"),
-    ("gsi2", "gsi2pk", "gsi2sk"),
-    ("gsi3", "gsi3pk", "gsi3sk"),
-];
+pub const INDEXES: [(&str, &str, &str); 3] =
+    [("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk"), ("gsi3", "gsi3pk", "gsi3sk")];
 /// The attribute DynamoDB's TTL deletes expired items by (epoch seconds).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 /// What the table's stream carries.
@@ -83,30 +79,20 @@ pub async fn create_if_missing(store: &DynamoStore) -> Result<()> {
                 .map_err(|e| Error::internal("building the stream specification", e))?,
         );
     for (name, hash, range) in INDEXES {
-        create = create
-            .attribute_definitions(attribute(hash)?)
-            .attribute_definitions(attribute(range)?);
+        create = create.attribute_definitions(attribute(hash)?).attribute_definitions(attribute(range)?);
         create = create.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(name)
                 .key_schema(key(hash, KeyType::Hash)?)
                 .key_schema(key(range, KeyType::Range)?)
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .map_err(|e| Error::internal("building an index", e))?,
         );
     }
     match create.send().await {
         Ok(_) => {}
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {
             return Ok(());
         }
         Err(err) => return Err(crate::store::sdk_error("creating the table", err)),
@@ -133,10 +119,7 @@ mod tests {
     fn every_index_attribute_is_defined_once() {
         let def = super::definition();
         let attrs = def["AttributeDefinitions"].as_array().unwrap();
-        let mut names: Vec<_> = attrs
-            .iter()
-            .map(|a| a["AttributeName"].as_str().unwrap())
-            .collect();
+        let mut names: Vec<_> = attrs.iter().map(|a| a["AttributeName"].as_str().unwrap()).collect();
         names.sort();
         names.dedup();
         assert_eq!(names.len(), attrs.len());

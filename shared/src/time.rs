@@ -19,9 +19,7 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     let date: jiff::civil::Date = text.parse().ok()?;
-    date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp())
+    date.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
 #[cfg(test)]
@@ -39,10 +37,7 @@ mod tests {
 
     #[test]
     fn parse_accepts_dates_and_instants_only() {
-        assert_eq!(
-            format(parse_instant("2026-11-01").unwrap()),
-            "2026-11-01T00:00:00.000Z"
-        );
+        assert_eq!(format(parse_instant("2026-11-01").unwrap()), "2026-11-01T00:00:00.000Z");
         assert!(parse_instant("2026-11-01T10:00:00+02:00").is_some());
         assert!(parse_instant("yesterday").is_none());
     }

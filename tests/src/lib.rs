@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use devserver::{DevAuthorizer, Settings};
+use redirect::RedirectSettings;
 use serde_json::{Value, json};
+use shared::scanner::Rules;
 
 /// The table the tests use in the local stand-in.
 pub const TEST_TABLE: &str = "planroom-activity-test";
@@ -48,34 +50,33 @@ pub fn unique(prefix: &str) -> String {
 impl TestApp {
     /// Starts a dev server on a free port for a new planroom.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with_keys(devserver::DEV_SIGNING_KEYS).await
+    }
+
+    /// Starts a dev server whose links, sessions and cursors are signed with `signing_keys`.
+    pub async fn spawn_with_keys(signing_keys: &str) -> TestApp {
         assert!(
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the local AWS stand-in"
         );
         // Logs of the server side show up in a failing test's output.
-        let _ = tracing_subscriber::fmt()
-            .with_test_writer()
-            .with_env_filter("info")
-            .try_init();
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("info").try_init();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
         let settings = Settings {
             table: TEST_TABLE.into(),
             jwt_secret: "e2e-secret".into(),
+            signing_keys: signing_keys.into(),
+            redirect: RedirectSettings { rules: Rules::default(), session_ttl_seconds: 600, fallback_url: None },
         };
-        let gateway = Arc::new(
-            devserver::gateway(&settings)
-                .await
-                .expect("dev server gateway"),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a free port");
-        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let gateway = Arc::new(devserver::gateway(&settings, &base).await.expect("dev server gateway"));
         tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
         let sdk = shared::store::aws_config().await;
         TestApp {
             base,
             planroom: unique("pr"),
-            http: reqwest::Client::new(),
+            // Redirects are looked at, not followed.
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
             auth: DevAuthorizer::new(b"e2e-secret"),
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
         }
@@ -102,17 +103,19 @@ impl TestApp {
     }
 
     /// Sends a request with an optional bearer token and a raw body.
-    pub async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-    ) -> Answer {
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Answer {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
+        self.send_with(method, path, &headers, body).await
+    }
+
+    /// Sends a request to a path (or a full URL) with extra headers.
+    pub async fn send_with(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
+        let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{}", self.base, url) };
+        let mut req = self.http.request(method, url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body);
@@ -122,34 +125,17 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("response body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            body,
-            headers,
-        }
+        Answer { status, body, headers }
     }
 
     /// Sends JSON.
-    pub async fn json(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> Answer {
-        self.send(method, path, token, Some(body.to_string().into_bytes()))
-            .await
+    pub async fn json(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.send(method, path, token, Some(body.to_string().into_bytes())).await
     }
 
     /// `POST /v1/events` with `events`.
     pub async fn post_events(&self, token: &str, events: Value) -> Answer {
-        self.json(
-            "POST",
-            "/v1/events",
-            Some(token),
-            &json!({ "events": events }),
-        )
-        .await
+        self.json("POST", "/v1/events", Some(token), &json!({ "events": events })).await
     }
 
     /// Every item stored for `planroom`, sorted by key, to compare before and after.
@@ -180,20 +166,21 @@ impl TestApp {
     }
 }
 
+impl Answer {
+    /// A response header as text ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+}
+
 /// A string attribute of an item ("" when absent).
 pub fn text<'a>(item: &'a Item, name: &str) -> &'a str {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-        .unwrap_or_default()
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str).unwrap_or_default()
 }
 
 /// A number attribute of an item (0 when absent).
 pub fn number(item: &Item, name: &str) -> u64 {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// One view event of a file.

@@ -38,9 +38,7 @@ impl FirstAccessStore for DynamoStore {
             match self.create(&job_pk, &sk, access).await {
                 Ok(recorded) => return Ok(recorded),
                 Err(Created::Exists) => continue,
-                Err(Created::Conflict) => {
-                    tokio::time::sleep(Duration::from_millis(10 << attempt.min(5))).await
-                }
+                Err(Created::Conflict) => tokio::time::sleep(Duration::from_millis(10 << attempt.min(5))).await,
                 Err(Created::Failed(err)) => return Err(err),
             }
         }
@@ -95,20 +93,12 @@ impl DynamoStore {
         if let Some(cond) = summary.condition_expression {
             update = update.condition_expression(cond);
         }
-        update
-            .send()
-            .await
-            .map_err(|e| sdk_error("updating an individual summary", e))?;
+        update.send().await.map_err(|e| sdk_error("updating an individual summary", e))?;
         Ok(Some(recorded(&item, false)))
     }
 
     /// Creates the record and counts it in the summary, atomically.
-    async fn create(
-        &self,
-        job_pk: &str,
-        sk: &str,
-        access: &Access<'_>,
-    ) -> Result<Recorded, Created> {
+    async fn create(&self, job_pk: &str, sk: &str, access: &Access<'_>) -> Result<Recorded, Created> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(record_item(job_pk, sk, access)))
@@ -124,11 +114,7 @@ impl DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Recorded {
-                first: true,
-                first_at: access.at.to_owned(),
-                count: 1,
-            }),
+            Ok(_) => Ok(Recorded { first: true, first_at: access.at.to_owned(), count: 1 }),
             Err(SdkError::ServiceError(e)) => match e.err() {
                 TransactWriteItemsError::TransactionCanceledException(c) => {
                     let exists = c
@@ -136,31 +122,17 @@ impl DynamoStore {
                         .first()
                         .and_then(|r| r.code())
                         .is_some_and(|code| code == "ConditionalCheckFailed");
-                    Err(if exists {
-                        Created::Exists
-                    } else {
-                        Created::Conflict
-                    })
+                    Err(if exists { Created::Exists } else { Created::Conflict })
                 }
-                _ => Err(Created::Failed(sdk_error(
-                    "creating a first-access record",
-                    SdkError::ServiceError(e),
-                ))),
+                _ => Err(Created::Failed(sdk_error("creating a first-access record", SdkError::ServiceError(e)))),
             },
-            Err(err) => Err(Created::Failed(sdk_error(
-                "creating a first-access record",
-                err,
-            ))),
+            Err(err) => Err(Created::Failed(sdk_error("creating a first-access record", err))),
         }
     }
 }
 
 fn recorded(item: &Item, first: bool) -> Recorded {
-    Recorded {
-        first,
-        first_at: get_s(item, "first_at").unwrap_or_default().to_owned(),
-        count: get_n(item, "count"),
-    }
+    Recorded { first, first_at: get_s(item, "first_at").unwrap_or_default().to_owned(), count: get_n(item, "count") }
 }
 
 /// The first-access record as first written.
@@ -183,42 +155,17 @@ fn record_item(job_pk: &str, sk: &str, access: &Access<'_>) -> Item {
         ("first_at".into(), s(access.at)),
         ("last_at".into(), s(access.at)),
         ("count".into(), n(1)),
-        (
-            "automated".into(),
-            AttributeValue::Bool(access.automated.is_some()),
-        ),
-        (
-            "gsi1pk".into(),
-            s(keys::object_gsi_pk(
-                job_pk,
-                event.object.kind,
-                &event.object.id,
-            )),
-        ),
-        (
-            "gsi1sk".into(),
-            s(keys::object_gsi_sk(&who.id, event.activity)),
-        ),
-        (
-            "gsi2pk".into(),
-            s(keys::audit_gsi_pk(access.planroom, access.at)),
-        ),
-        (
-            "gsi2sk".into(),
-            s(keys::audit_gsi_sk(access.at, job_pk, sk)),
-        ),
+        ("automated".into(), AttributeValue::Bool(access.automated.is_some())),
+        ("gsi1pk".into(), s(keys::object_gsi_pk(job_pk, event.object.kind, &event.object.id))),
+        ("gsi1sk".into(), s(keys::object_gsi_sk(&who.id, event.activity))),
+        ("gsi2pk".into(), s(keys::audit_gsi_pk(access.planroom, access.at))),
+        ("gsi2sk".into(), s(keys::audit_gsi_sk(access.at, job_pk, sk))),
     ]);
     let optional = [
         ("email", who.email.as_ref().map(|e| e.as_str())),
-        (
-            "company_name",
-            who.company_name.as_ref().map(|c| c.as_str()),
-        ),
+        ("company_name", who.company_name.as_ref().map(|c| c.as_str())),
         ("section_id", event.section.as_ref().map(|x| x.id.as_str())),
-        (
-            "section_name",
-            event.section.as_ref().map(|x| x.name.as_str()),
-        ),
+        ("section_name", event.section.as_ref().map(|x| x.name.as_str())),
         ("url", event.url.as_deref()),
         ("device", event.device.as_deref()),
         ("automated_reason", access.automated),
@@ -237,38 +184,21 @@ fn summary_update(table: &str, job_pk: &str, access: &Access<'_>, first: bool) -
     let who = access.individual;
     let ind_pk = keys::individuals_gsi_pk(job_pk);
     let name_sort = keys::sort_text(who.name.as_str());
-    let company_sort = who
-        .company_name
-        .as_ref()
-        .map(|c| keys::sort_text(c.as_str()))
-        .unwrap_or_default();
-    let mut names = HashMap::from([
-        ("#type".to_owned(), "type".to_owned()),
-        ("#name".to_owned(), "name".to_owned()),
-    ]);
+    let company_sort = who.company_name.as_ref().map(|c| keys::sort_text(c.as_str())).unwrap_or_default();
+    let mut names = HashMap::from([("#type".to_owned(), "type".to_owned()), ("#name".to_owned(), "name".to_owned())]);
     let mut values: HashMap<String, AttributeValue> = HashMap::from([
         (":type".into(), s("individual")),
         (":ind".into(), s(&who.id)),
         (":name".into(), s(who.name.as_str())),
         (":at".into(), s(access.at)),
-        (
-            ":src".into(),
-            AttributeValue::Ss(vec![access.source.as_stored()]),
-        ),
+        (":src".into(), AttributeValue::Ss(vec![access.source.as_stored()])),
         (":gpk".into(), s(&ind_pk)),
         (":g1sk".into(), s(format!("{name_sort}#{}", who.id))),
         (":g2sk".into(), s(format!("{}#{}", access.at, who.id))),
-        (
-            ":g3sk".into(),
-            s(format!("{company_sort}#{name_sort}#{}", who.id)),
-        ),
+        (":g3sk".into(), s(format!("{company_sort}#{name_sort}#{}", who.id))),
     ]);
     // A name we do not know (an empty claim) never erases one we do.
-    let name_set = if who.name.as_str().is_empty() {
-        "if_not_exists(#name, :name)"
-    } else {
-        ":name"
-    };
+    let name_set = if who.name.as_str().is_empty() { "if_not_exists(#name, :name)" } else { ":name" };
     let mut set = vec![
         "#type = :type".to_owned(),
         "individual_id = :ind".to_owned(),
@@ -276,23 +206,9 @@ fn summary_update(table: &str, job_pk: &str, access: &Access<'_>, first: bool) -
         "gsi1pk = :gpk".into(),
         "gsi2pk = :gpk".into(),
         "gsi3pk = :gpk".into(),
-        format!(
-            "gsi1sk = {}",
-            if who.name.as_str().is_empty() {
-                "if_not_exists(gsi1sk, :g1sk)"
-            } else {
-                ":g1sk"
-            }
-        ),
+        format!("gsi1sk = {}", if who.name.as_str().is_empty() { "if_not_exists(gsi1sk, :g1sk)" } else { ":g1sk" }),
         "gsi2sk = if_not_exists(gsi2sk, :g2sk)".into(),
-        format!(
-            "gsi3sk = {}",
-            if who.name.as_str().is_empty() {
-                "if_not_exists(gsi3sk, :g3sk)"
-            } else {
-                ":g3sk"
-            }
-        ),
+        format!("gsi3sk = {}", if who.name.as_str().is_empty() { "if_not_exists(gsi3sk, :g3sk)" } else { ":g3sk" }),
     ];
     if let Some(email) = &who.email {
         values.insert(":email".into(), s(email.as_str()));
@@ -311,10 +227,7 @@ fn summary_update(table: &str, job_pk: &str, access: &Access<'_>, first: bool) -
     } else {
         set.push("first_at = if_not_exists(first_at, :at)".into());
         set.push("last_at = :at".into());
-        let counter = access
-            .event
-            .activity
-            .summary_counter(access.event.object.kind);
+        let counter = access.event.activity.summary_counter(access.event.object.kind);
         if let (true, Some(counter)) = (first, counter) {
             names.insert("#counter".into(), counter.into());
             values.insert(":one".into(), n(1));

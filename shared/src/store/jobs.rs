@@ -14,11 +14,7 @@ pub trait JobStore {
     /// Registers or replaces a job; `true` when it did not exist before.
     fn put_job(&self, planroom: &Id, job: &Job) -> impl Future<Output = Result<bool>> + Send;
     /// The job, if registered.
-    fn get_job(
-        &self,
-        planroom: &Id,
-        job_id: &Id,
-    ) -> impl Future<Output = Result<Option<Job>>> + Send;
+    fn get_job(&self, planroom: &Id, job_id: &Id) -> impl Future<Output = Result<Option<Job>>> + Send;
 }
 
 impl JobStore for DynamoStore {

@@ -1,8 +1,11 @@
 //! DynamoDB storage: the one implementation that runs everywhere (on Lambda, and against the
 //! local stand-in through `AWS_ENDPOINT_URL`).
 
+mod blasts;
 mod first_access;
 mod jobs;
+pub mod page;
+pub mod reads;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -15,6 +18,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Error;
 
+pub use blasts::{BURST_WINDOW_SECONDS, StoredRecipient};
 pub use jobs::JobStore;
 
 /// An item as DynamoDB returns it.
@@ -30,10 +34,7 @@ pub struct DynamoStore {
 impl DynamoStore {
     /// Wraps a client for `table`.
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        DynamoStore {
-            client,
-            table: table.into(),
-        }
+        DynamoStore { client, table: table.into() }
     }
 
     /// A store on `table` with a client built from the loaded AWS configuration.
@@ -74,9 +75,7 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let transient = match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
         SdkError::ServiceError(e) => matches!(
             e.err().code(),
             Some(
@@ -92,15 +91,9 @@ where
     };
     let context = context.to_owned();
     if transient {
-        Error::Unavailable {
-            context,
-            source: Box::new(err),
-        }
+        Error::Unavailable { context, source: Box::new(err) }
     } else {
-        Error::Internal {
-            context,
-            source: Box::new(err),
-        }
+        Error::Internal { context, source: Box::new(err) }
     }
 }
 
@@ -114,25 +107,17 @@ pub(crate) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-/// Reads a string attribute.
-pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
+/// Reads a string attribute of an item.
+pub fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
-/// Reads a whole-number attribute (0 when absent).
-pub(crate) fn get_n(item: &Item, name: &str) -> u64 {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+/// Reads a whole-number attribute of an item (0 when absent).
+pub fn get_n(item: &Item, name: &str) -> u64 {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// Reads a boolean attribute (false when absent).
-pub(crate) fn get_bool(item: &Item, name: &str) -> bool {
-    item.get(name)
-        .and_then(|v| v.as_bool().ok())
-        .copied()
-        .unwrap_or(false)
+/// Reads a boolean attribute of an item (false when absent).
+pub fn get_bool(item: &Item, name: &str) -> bool {
+    item.get(name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false)
 }

@@ -2,3 +2,5 @@
 //! One binary, one module per capability.
 
 mod capture;
+mod links;
+mod queries;

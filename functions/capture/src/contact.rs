@@ -1,0 +1,33 @@
+//! Events of blast recipients who are not logged in, authenticated by the contact session the
+//! redirect handed them. No valid session: 401 and nothing stored — guests are never tracked.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::contact_session::ContactSession;
+use shared::event::decode_batch;
+use shared::first_access::{Source, record_batch};
+use shared::ids::Id;
+use shared::{Error, Result, http};
+
+use crate::App;
+
+/// The header the planroom frontend sends the session in.
+pub const SESSION_HEADER: &str = "x-contact-session";
+
+/// `POST /v1/contact-events`: the same body and answer as `POST /v1/events`.
+pub async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
+    let unauthorized = || Error::Unauthorized("a valid X-Contact-Session header is required".into());
+    let token = http::header(req, SESSION_HEADER).ok_or_else(unauthorized)?;
+    let now = jiff::Timestamp::now().as_second();
+    let session = ContactSession::decode(token, &app.keys, now).map_err(|_| unauthorized())?;
+    let planroom = Id::parse("planroom", &session.planroom).map_err(|_| unauthorized())?;
+    let job = Id::parse("job", &session.job).map_err(|_| unauthorized())?;
+    let blast = Id::parse("blast", &session.blast).map_err(|_| unauthorized())?;
+    let events = decode_batch(http::body(req, http::MAX_BODY_BYTES)?)?;
+    let recipient =
+        app.store.recipient(&planroom, &job, &session.recipient, blast.as_str()).await?.ok_or_else(unauthorized)?;
+    let source = Source::Blast(blast);
+    let results = record_batch(&app.store, &planroom, &recipient.individual, &source, &events).await?;
+    Ok(http::json(StatusCode::OK, &json!({ "results": results })))
+}

@@ -1,0 +1,191 @@
+//! The short-lived session a blast recipient gets after a verified link click.
+//!
+//! A recipient has no account; clicking a genuine tracked link proves they received the blast. The
+//! session lets them keep browsing that job's documents for a while without re-clicking, and names
+//! exactly which planroom, job, blast and recipient it covers, so activity is attributed to them.
+//! It is a signed token (purpose `"session"`), so the server stores nothing, and it cannot be
+//! confused with a link token even when both are signed with the same key.
+
+use crate::signing::Keyring;
+use crate::signing::codec::{Reader, Writer};
+
+/// Signing purpose of contact sessions; keeps them apart from every other token kind.
+const PURPOSE: &str = "session";
+
+/// Payload format version; a new layout gets a new number so old sessions fail cleanly.
+const VERSION: u8 = 1;
+
+/// Who a contact session belongs to and what it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactSession {
+    /// Planroom the blast was sent from.
+    pub planroom: String,
+    /// The job the recipient may browse.
+    pub job: String,
+    /// The blast whose link was clicked.
+    pub blast: String,
+    /// The recipient who clicked.
+    pub recipient: String,
+    /// When the session ends, in unix seconds.
+    pub expires_at: i64,
+}
+
+/// Why a contact session token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// Not a genuine, well-formed session (forged, altered, truncated, retired key or another purpose).
+    #[error("invalid contact session")]
+    Invalid,
+    /// A genuine session whose time is up.
+    #[error("contact session expired")]
+    Expired,
+}
+
+impl ContactSession {
+    /// The signed, URL- and cookie-safe session token (only `[A-Za-z0-9_.-]`).
+    pub fn encode(&self, keys: &Keyring) -> String {
+        keys.sign(PURPOSE, &self.to_payload())
+    }
+
+    /// Verifies and reads a session token; a genuine one is `Expired` once `now_unix >= expires_at`.
+    pub fn decode(token: &str, keys: &Keyring, now_unix: i64) -> Result<ContactSession, SessionError> {
+        // Signature first: nothing unauthenticated reaches the parser.
+        let payload = keys.verify(PURPOSE, token).map_err(|_| SessionError::Invalid)?;
+        let session = Self::from_payload(&payload).ok_or(SessionError::Invalid)?;
+        if now_unix >= session.expires_at {
+            return Err(SessionError::Expired);
+        }
+        Ok(session)
+    }
+
+    fn to_payload(&self) -> Vec<u8> {
+        Writer::new(VERSION)
+            .put_str(&self.planroom)
+            .put_str(&self.job)
+            .put_str(&self.blast)
+            .put_str(&self.recipient)
+            .put_i64(self.expires_at)
+            .finish()
+    }
+
+    fn from_payload(payload: &[u8]) -> Option<ContactSession> {
+        let mut r = Reader::new(payload);
+        if r.get_u8()? != VERSION {
+            return None;
+        }
+        let session = ContactSession {
+            planroom: r.get_str()?,
+            job: r.get_str()?,
+            blast: r.get_str()?,
+            recipient: r.get_str()?,
+            expires_at: r.get_i64()?,
+        };
+        r.finish()?;
+        Some(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{Activity, ObjectKind};
+    use crate::link_token::LinkToken;
+
+    const NOW: i64 = 1_750_000_000;
+
+    fn ring(kid: &str, fill: u8) -> Keyring {
+        match Keyring::new(vec![(kid.to_owned(), vec![fill; 32])]) {
+            Ok(ring) => ring,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn session() -> ContactSession {
+        ContactSession {
+            planroom: "pr-1".into(),
+            job: "Jöb №4".into(),
+            blast: "bl-2".into(),
+            recipient: "rc-3".into(),
+            expires_at: NOW + 900,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_is_url_safe() {
+        let keys = ring("k1", 1);
+        let token = session().encode(&keys);
+        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)), "{token}");
+        assert_eq!(ContactSession::decode(&token, &keys, NOW), Ok(session()));
+    }
+
+    #[test]
+    fn every_single_character_tamper_is_invalid() {
+        let keys = ring("k1", 1);
+        let token = session().encode(&keys);
+        for i in 0..token.len() {
+            let replacement = if token.as_bytes()[i] == b'-' { "_" } else { "-" };
+            let mut tampered = token.clone();
+            tampered.replace_range(i..i + 1, replacement);
+            assert_eq!(ContactSession::decode(&tampered, &keys, NOW), Err(SessionError::Invalid), "position {i}");
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_invalid() {
+        let keys = ring("k1", 1);
+        let token = session().encode(&keys);
+        for len in 0..token.len() {
+            assert_eq!(ContactSession::decode(&token[..len], &keys, NOW), Err(SessionError::Invalid), "length {len}");
+        }
+    }
+
+    #[test]
+    fn expires_exactly_at_expires_at() {
+        let keys = ring("k1", 1);
+        let token = session().encode(&keys);
+        assert!(ContactSession::decode(&token, &keys, NOW + 899).is_ok());
+        assert_eq!(ContactSession::decode(&token, &keys, NOW + 900), Err(SessionError::Expired));
+    }
+
+    #[test]
+    fn a_retired_key_is_invalid() {
+        let token = session().encode(&ring("old", 1));
+        assert_eq!(ContactSession::decode(&token, &ring("new", 2), NOW), Err(SessionError::Invalid));
+    }
+
+    #[test]
+    fn link_and_session_tokens_do_not_cross() {
+        let keys = ring("k1", 1);
+        let link = LinkToken {
+            planroom: "pr-1".into(),
+            blast: "bl-2".into(),
+            recipient: "rc-3".into(),
+            job: "job-4".into(),
+            target_kind: ObjectKind::Job,
+            target_id: "job-4".into(),
+            action: Activity::View,
+            expires_at: NOW + 900,
+        };
+        assert_eq!(ContactSession::decode(&link.encode(&keys), &keys, NOW), Err(SessionError::Invalid));
+        // Even the session's own payload is refused when signed for another purpose.
+        let as_link = keys.sign("link", &session().to_payload());
+        assert_eq!(ContactSession::decode(&as_link, &keys, NOW), Err(SessionError::Invalid));
+        assert!(LinkToken::decode(&session().encode(&keys), &keys, NOW).is_err());
+    }
+
+    #[test]
+    fn genuinely_signed_but_malformed_payloads_are_invalid() {
+        let keys = ring("k1", 1);
+        let good = session().to_payload();
+        let mut wrong_version = good.clone();
+        wrong_version[0] = 0;
+        let mut trailing = good.clone();
+        trailing.extend_from_slice(&[0, 0]);
+        let mut bad_utf8 = good.clone();
+        bad_utf8[3] = 0xff; // first byte of the planroom text
+        for payload in [wrong_version, trailing, bad_utf8, good[..good.len() - 3].to_vec()] {
+            let token = keys.sign(PURPOSE, &payload);
+            assert_eq!(ContactSession::decode(&token, &keys, NOW), Err(SessionError::Invalid), "{payload:?}");
+        }
+    }
+}

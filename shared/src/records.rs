@@ -1,0 +1,183 @@
+//! What the activity reads return: individual summaries and first-access records, parsed from
+//! stored items. The query API and the reports both speak these.
+
+use serde::Serialize;
+
+use crate::store::{Item, get_bool, get_n, get_s};
+
+/// One individual's activity in one job (the Activity tab's row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndividualSummary {
+    /// Stable id (see [`crate::individual`]).
+    pub individual_id: String,
+    /// Display name.
+    pub name: String,
+    /// Normalised e-mail, when known.
+    pub email: Option<String>,
+    /// Company name, when known.
+    pub company_name: Option<String>,
+    /// `login` and/or the ids of the blasts the individual came by.
+    pub sources: Vec<String>,
+    /// Distinct files viewed.
+    pub files_viewed: u64,
+    /// Distinct files, sections and jobs downloaded.
+    pub downloads: u64,
+    /// Distinct files, sections and jobs ordered.
+    pub orders: u64,
+    /// First human access (or first automated hit when there is no human one).
+    pub first_at: Option<String>,
+    /// Last human access (or last automated hit when there is no human one).
+    pub last_at: Option<String>,
+    /// Hits judged automated (e-mail scanners); never counted above.
+    pub automated_hits: u64,
+    /// Whether any access of this individual was human.
+    #[serde(skip)]
+    pub human: bool,
+}
+
+/// One first-access record: an individual's first (and latest) access of one kind to one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessRecord {
+    /// The job.
+    pub job_id: String,
+    /// Who.
+    pub individual_id: String,
+    /// Their name when it was recorded.
+    pub name: String,
+    /// Their e-mail.
+    pub email: Option<String>,
+    /// Their company.
+    pub company_name: Option<String>,
+    /// `view`, `download` or `order`.
+    pub activity: String,
+    /// The object.
+    pub object: ObjectView,
+    /// The object's section, if any.
+    pub section: Option<SectionView>,
+    /// First access.
+    pub first_at: String,
+    /// Latest access.
+    pub last_at: String,
+    /// Number of accesses.
+    pub count: u64,
+    /// `login` or the blast id it came by.
+    pub source: String,
+    /// Device label, when reported.
+    pub device: Option<String>,
+    /// Whether this record holds automated (scanner) hits.
+    pub automated: bool,
+    /// Why the hits were judged automated.
+    pub automated_reason: Option<String>,
+}
+
+/// An object as shown in records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectView {
+    /// `file`, `section` or `job`.
+    pub kind: String,
+    /// The planroom's id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A section as shown in records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionView {
+    /// The planroom's id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A blast recipient as stored with the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientView {
+    /// The recipient as an individual.
+    #[serde(skip)]
+    pub individual_id: String,
+    /// E-mail.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// The blast.
+    pub blast_id: String,
+}
+
+fn text(item: &Item, name: &str) -> String {
+    get_s(item, name).unwrap_or_default().to_owned()
+}
+
+fn optional(item: &Item, name: &str) -> Option<String> {
+    get_s(item, name).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// Stored sources (`login`, `blast:{id}`) as shown: `login` or the blast id.
+fn source_view(stored: &str) -> String {
+    stored.strip_prefix("blast:").unwrap_or(stored).to_owned()
+}
+
+impl IndividualSummary {
+    /// Parses a summary item.
+    pub fn from_item(item: &Item) -> Self {
+        let mut sources: Vec<String> = item
+            .get("sources")
+            .and_then(|v| v.as_ss().ok())
+            .map(|ss| ss.iter().map(|s| source_view(s)).collect())
+            .unwrap_or_default();
+        sources.sort();
+        IndividualSummary {
+            individual_id: text(item, "individual_id"),
+            name: text(item, "name"),
+            email: optional(item, "email"),
+            company_name: optional(item, "company_name"),
+            sources,
+            files_viewed: get_n(item, "files_viewed"),
+            downloads: get_n(item, "downloads"),
+            orders: get_n(item, "orders"),
+            first_at: optional(item, "first_at").or_else(|| optional(item, "auto_first_at")),
+            last_at: optional(item, "last_at").or_else(|| optional(item, "auto_last_at")),
+            automated_hits: get_n(item, "auto_hits"),
+            human: item.contains_key("first_at"),
+        }
+    }
+}
+
+impl AccessRecord {
+    /// Parses a first-access item.
+    pub fn from_item(item: &Item) -> Self {
+        AccessRecord {
+            job_id: text(item, "job_id"),
+            individual_id: text(item, "individual_id"),
+            name: text(item, "name"),
+            email: optional(item, "email"),
+            company_name: optional(item, "company_name"),
+            activity: text(item, "activity"),
+            object: ObjectView {
+                kind: text(item, "object_kind"),
+                id: text(item, "object_id"),
+                name: text(item, "object_name"),
+            },
+            section: optional(item, "section_id").map(|id| SectionView { id, name: text(item, "section_name") }),
+            first_at: text(item, "first_at"),
+            last_at: text(item, "last_at"),
+            count: get_n(item, "count"),
+            source: source_view(&text(item, "source")),
+            device: optional(item, "device"),
+            automated: get_bool(item, "automated"),
+            automated_reason: optional(item, "automated_reason"),
+        }
+    }
+}
+
+impl RecipientView {
+    /// Parses a blast recipient item.
+    pub fn from_item(item: &Item) -> Self {
+        RecipientView {
+            individual_id: text(item, "individual_id"),
+            email: text(item, "email"),
+            name: text(item, "name"),
+            blast_id: text(item, "blast_id"),
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Blasts, their recipients, planroom settings and link-hit bursts in DynamoDB.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
+use futures::{StreamExt, TryStreamExt};
+
+use super::{DynamoStore, Item, get_s, n, s, sdk_error};
+use crate::blast::{Blast, Recipient};
+use crate::ids::{Id, Name};
+use crate::individual::{Email, Individual};
+use crate::{Error, Result, keys};
+
+/// A recipient as the redirect and the contact session read it back.
+#[derive(Debug, Clone)]
+pub struct StoredRecipient {
+    /// The recipient as an individual.
+    pub individual: Individual,
+    /// When the blast went out, if known.
+    pub sent_at: Option<String>,
+}
+
+/// How long a burst window is, in seconds.
+pub const BURST_WINDOW_SECONDS: i64 = 10;
+const BATCH: usize = 25;
+const PARALLEL_BATCHES: usize = 8;
+
+impl DynamoStore {
+    /// Stores a blast and its recipients (BatchWriteItem, 25 items a request, a few in parallel).
+    pub async fn put_blast(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        blast_id: &str,
+        blast: &Blast,
+        created_at: &str,
+    ) -> Result<()> {
+        let job_pk = keys::job_pk(planroom, job);
+        let targets: Vec<_> = blast
+            .targets
+            .iter()
+            .map(|t| serde_json::json!({"kind": t.kind, "id": t.id, "name": t.name, "action": t.action}))
+            .collect();
+        let mut head: Item = HashMap::from([
+            ("pk".into(), s(&job_pk)),
+            ("sk".into(), s(keys::blast_sk(blast_id))),
+            ("type".into(), s("blast")),
+            ("blast_id".into(), s(blast_id)),
+            ("job_id".into(), s(job.as_str())),
+            ("name".into(), s(blast.name.as_str())),
+            ("targets".into(), s(serde_json::Value::from(targets).to_string())),
+            ("recipients".into(), n(blast.recipients.len())),
+            ("created_at".into(), s(created_at)),
+        ]);
+        if let Some(sent_at) = &blast.sent_at {
+            head.insert("sent_at".into(), s(sent_at));
+        }
+        let mut items = vec![head];
+        items.extend(blast.recipients.iter().map(|r| recipient_item(&job_pk, job, blast_id, blast, r)));
+        let chunks: Vec<Vec<Item>> = items.chunks(BATCH).map(<[Item]>::to_vec).collect();
+        futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk)))
+            .buffer_unordered(PARALLEL_BATCHES)
+            .try_collect::<()>()
+            .await
+    }
+
+    async fn write_batch(&self, items: Vec<Item>) -> Result<()> {
+        let mut requests: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(|e| Error::internal("building a batch write", e))
+            })
+            .collect::<Result<_>>()?;
+        for attempt in 0..8u32 {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, requests)
+                .send()
+                .await
+                .map_err(|e| sdk_error("storing blast recipients", e))?;
+            requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            if requests.is_empty() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20 << attempt.min(5))).await;
+        }
+        Err(Error::Unavailable {
+            context: "storing blast recipients".into(),
+            source: "writes kept being throttled".into(),
+        })
+    }
+
+    /// A blast recipient (one GetItem).
+    pub async fn recipient(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        individual: &str,
+        blast: &str,
+    ) -> Result<Option<StoredRecipient>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::job_pk(planroom, job)))
+            .key("sk", s(keys::recipient_sk(individual, blast)))
+            .send()
+            .await
+            .map_err(|e| sdk_error("reading a blast recipient", e))?;
+        Ok(out.item.as_ref().and_then(stored_recipient))
+    }
+
+    /// The display name the blast gave a link target (one GetItem of the blast).
+    pub async fn blast_target_name(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        blast: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::job_pk(planroom, job)))
+            .key("sk", s(keys::blast_sk(blast)))
+            .projection_expression("targets")
+            .send()
+            .await
+            .map_err(|e| sdk_error("reading a blast", e))?;
+        let targets: Vec<serde_json::Value> = out
+            .item
+            .as_ref()
+            .and_then(|i| get_s(i, "targets"))
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default();
+        Ok(targets
+            .iter()
+            .find(|t| t["kind"] == kind && t["id"] == id)
+            .and_then(|t| t["name"].as_str())
+            .map(str::to_owned))
+    }
+
+    /// Notes that `link` of a recipient was opened now and answers how many distinct links of that
+    /// recipient were opened in the current burst window (one UpdateItem; the item expires by TTL).
+    pub async fn note_link_hit(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        individual: &str,
+        link: &str,
+        now_unix: i64,
+    ) -> Result<u32> {
+        let window = now_unix.div_euclid(BURST_WINDOW_SECONDS);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::job_pk(planroom, job)))
+            .key("sk", s(format!("BURST#{individual}#{window}")))
+            .update_expression("ADD links :link SET expires_at = :ttl")
+            .expression_attribute_values(":link", AttributeValue::Ss(vec![link.to_owned()]))
+            .expression_attribute_values(":ttl", n(now_unix + 3600))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| sdk_error("noting a link hit", e))?;
+        let links =
+            out.attributes.as_ref().and_then(|a| a.get("links")).and_then(|v| v.as_ss().ok()).map_or(1, Vec::len);
+        Ok(u32::try_from(links).unwrap_or(u32::MAX))
+    }
+
+    /// Registers the planroom's https base URL (one PutItem).
+    pub async fn put_base_url(&self, planroom: &Id, base_url: &str, updated_at: &str) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::planroom_pk(planroom)))
+            .item("sk", s(keys::PLANROOM_SK))
+            .item("type", s("planroom"))
+            .item("base_url", s(base_url))
+            .item("updated_at", s(updated_at))
+            .send()
+            .await
+            .map_err(|e| sdk_error("registering the planroom base URL", e))?;
+        Ok(())
+    }
+
+    /// The planroom's base URL, if registered (one GetItem).
+    pub async fn base_url(&self, planroom: &Id) -> Result<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::planroom_pk(planroom)))
+            .key("sk", s(keys::PLANROOM_SK))
+            .send()
+            .await
+            .map_err(|e| sdk_error("reading the planroom base URL", e))?;
+        Ok(out.item.as_ref().and_then(|i| get_s(i, "base_url")).map(str::to_owned))
+    }
+}
+
+fn recipient_item(job_pk: &str, job: &Id, blast_id: &str, blast: &Blast, r: &Recipient) -> Item {
+    let who = &r.individual;
+    let mut item: Item = HashMap::from([
+        ("pk".into(), s(job_pk)),
+        ("sk".into(), s(keys::recipient_sk(&who.id, blast_id))),
+        ("type".into(), s("recipient")),
+        ("job_id".into(), s(job.as_str())),
+        ("blast_id".into(), s(blast_id)),
+        ("individual_id".into(), s(&who.id)),
+        ("name".into(), s(who.name.as_str())),
+    ]);
+    let optional = [
+        ("email", who.email.as_ref().map(Email::as_str)),
+        ("company_name", who.company_name.as_ref().map(Name::as_str)),
+        ("contact_id", r.contact_id.as_ref().map(Id::as_str)),
+        ("sent_at", blast.sent_at.as_deref()),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            item.insert(name.into(), s(value));
+        }
+    }
+    item
+}
+
+fn stored_recipient(item: &Item) -> Option<StoredRecipient> {
+    let email = Email::parse(get_s(item, "email")?).ok()?;
+    let name = Name::parse("name", get_s(item, "name").unwrap_or_default()).unwrap_or_default();
+    let company = get_s(item, "company_name").and_then(|c| Name::parse("company_name", c).ok());
+    Some(StoredRecipient {
+        individual: Individual::by_email(email, name, company),
+        sent_at: get_s(item, "sent_at").map(str::to_owned),
+    })
+}

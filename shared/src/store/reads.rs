@@ -1,0 +1,187 @@
+//! The read paths of the activity API. Each is one Query (or a few) on the table or a GSI; none
+//! scans. Key design: see [`crate::keys`].
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::page::{self, Page, PageArgs};
+use super::{DynamoStore, Item, get_s, s, sdk_error};
+use crate::activity::ObjectKind;
+use crate::ids::Id;
+use crate::records::RecipientView;
+use crate::{Result, keys};
+
+/// How the job's individuals are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndividualOrder {
+    /// By name (gsi1).
+    Name,
+    /// By company, then name (gsi3).
+    Company,
+    /// By first access (gsi2).
+    FirstAt,
+}
+
+impl IndividualOrder {
+    /// Parses `sort=name|company|first_at`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "name" => Some(IndividualOrder::Name),
+            "company" => Some(IndividualOrder::Company),
+            "first_at" => Some(IndividualOrder::FirstAt),
+            _ => None,
+        }
+    }
+
+    fn index(self) -> &'static str {
+        match self {
+            IndividualOrder::Name => "gsi1",
+            IndividualOrder::FirstAt => "gsi2",
+            IndividualOrder::Company => "gsi3",
+        }
+    }
+}
+
+fn human(item: &Item) -> bool {
+    !item.get("automated").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false)
+}
+
+impl DynamoStore {
+    fn query_on(&self, pk_attr: &str, pk: String) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", s(pk))
+    }
+
+    /// A page of the job's individuals (one Query on a GSI). Individuals with only automated hits
+    /// are left out unless `include_automated`.
+    pub async fn individuals(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        order: IndividualOrder,
+        include_automated: bool,
+        args: PageArgs,
+    ) -> Result<Page> {
+        let index = order.index();
+        let pk = keys::individuals_gsi_pk(&keys::job_pk(planroom, job));
+        let query = self.query_on(&format!("{index}pk"), pk);
+        page::read(query, Some(index), args, |item| include_automated || item.contains_key("first_at")).await
+    }
+
+    /// One individual's summary in a job (one GetItem).
+    pub async fn individual(&self, planroom: &Id, job: &Id, individual: &str) -> Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::job_pk(planroom, job)))
+            .key("sk", s(keys::individual_sk(individual)))
+            .send()
+            .await
+            .map_err(|e| sdk_error("reading an individual", e))?;
+        Ok(out.item)
+    }
+
+    /// A page of one individual's first accesses in a job, human ones (`automated` false) or
+    /// automated ones (one Query on the table).
+    pub async fn accesses_of_individual(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        individual: &str,
+        automated: bool,
+        args: PageArgs,
+    ) -> Result<Page> {
+        let query = self
+            .query_on("pk", keys::job_pk(planroom, job))
+            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":prefix", s(keys::first_access_prefix(individual, automated)));
+        page::read(query, None, args, |_| true).await
+    }
+
+    /// A page of the first accesses of one object (one Query on gsi1).
+    pub async fn accesses_of_object(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        kind: ObjectKind,
+        object: &Id,
+        include_automated: bool,
+        args: PageArgs,
+    ) -> Result<Page> {
+        let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object);
+        let query = self.query_on("gsi1pk", pk);
+        page::read(query, Some("gsi1"), args, |item| include_automated || human(item)).await
+    }
+
+    /// Everyone with a human first access to the object (a keys-only walk of gsi1).
+    pub async fn accessors_of_object(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        kind: ObjectKind,
+        object: &Id,
+    ) -> Result<HashSet<String>> {
+        let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object);
+        let mut who = HashSet::new();
+        let mut pages = self
+            .query_on("gsi1pk", pk)
+            .index_name("gsi1")
+            .projection_expression("individual_id, automated")
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| sdk_error("reading who accessed an object", e))?;
+            if human(&item) {
+                who.extend(get_s(&item, "individual_id").map(str::to_owned));
+            }
+        }
+        Ok(who)
+    }
+
+    /// Every recipient of the job's blasts, one per individual (one Query on the table, paged through).
+    pub async fn recipients(&self, planroom: &Id, job: &Id) -> Result<Vec<RecipientView>> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let mut pages = self
+            .query_on("pk", keys::job_pk(planroom, job))
+            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":prefix", s(keys::RECIPIENT_PREFIX))
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| sdk_error("reading blast recipients", e))?;
+            let recipient = RecipientView::from_item(&item);
+            if seen.insert(recipient.individual_id.clone()) {
+                out.push(recipient);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of the planroom's first accesses in one month partition between `from` and `to`
+    /// (stored timestamps, `to` exclusive), filtered by `keep` (one Query on gsi2).
+    pub async fn audit_month(
+        &self,
+        planroom: &Id,
+        month: &str,
+        range: (&str, &str),
+        args: PageArgs,
+        keep: impl Fn(&Item) -> bool,
+    ) -> Result<Page> {
+        let query = self
+            .query_on("gsi2pk", keys::audit_gsi_pk(planroom, month))
+            .key_condition_expression("#pk = :pk AND gsi2sk BETWEEN :from AND :to")
+            .expression_attribute_values(":from", AttributeValue::S(range.0.to_owned()))
+            // Sort keys are "{time}#…": everything strictly before `to` sorts below "{to}".
+            .expression_attribute_values(":to", AttributeValue::S(range.1.to_owned()));
+        page::read(query, Some("gsi2"), args, keep).await
+    }
+}

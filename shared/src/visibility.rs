@@ -1,0 +1,76 @@
+//! Who may see a job's activity: staff of the planroom see all of it; an approved user of the
+//! company the job is assigned to sees that job; everyone else is told the job does not exist.
+
+use crate::caller::{Caller, Role};
+use crate::job::Job;
+use crate::{Error, Result};
+
+/// Whether `caller` may see the activity of `job` (`None`: the job is not registered).
+pub fn can_see_job(caller: &Caller, job: Option<&Job>) -> bool {
+    match caller.role {
+        // Staff see everything of their planroom; the caller's planroom scopes every key already.
+        Role::Staff => true,
+        Role::Customer => {
+            caller.approved
+                && matches!((job.and_then(|j| j.company_id.as_ref()), caller.company_id.as_ref()),
+                    (Some(assigned), Some(own)) if assigned == own)
+        }
+    }
+}
+
+/// The same 404 for "no such job" and "not yours", so a caller learns nothing about other jobs.
+pub fn require_job_visible(caller: &Caller, job: Option<&Job>) -> Result<()> {
+    if can_see_job(caller, job) { Ok(()) } else { Err(Error::NotFound("no such job".into())) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::config::ClaimNames;
+    use crate::ids::{Id, Name};
+
+    fn caller(role: &str, company: &str, approved: bool) -> Caller {
+        let claims: HashMap<String, String> = [
+            ("sub", "u"),
+            ("planroom_id", "p"),
+            ("role", role),
+            ("company_id", company),
+            ("approved", if approved { "true" } else { "false" }),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        Caller::from_claims(&claims, &ClaimNames::default()).unwrap()
+    }
+
+    fn job(company: Option<&str>) -> Job {
+        Job {
+            job_id: Id::parse("job", "j").unwrap(),
+            name: Name::parse("name", "School").unwrap(),
+            number: None,
+            company_id: company.map(|c| Id::parse("company", c).unwrap()),
+            company_name: None,
+            time_zone: "UTC".into(),
+            is_demo: false,
+        }
+    }
+
+    #[test]
+    fn staff_see_every_job_even_unregistered() {
+        assert!(can_see_job(&caller("staff", "", true), None));
+        assert!(can_see_job(&caller("staff", "other", false), Some(&job(Some("acme")))));
+    }
+
+    #[test]
+    fn customers_see_only_their_companys_jobs_when_approved() {
+        assert!(can_see_job(&caller("customer", "acme", true), Some(&job(Some("acme")))));
+        assert!(!can_see_job(&caller("customer", "acme", false), Some(&job(Some("acme")))));
+        assert!(!can_see_job(&caller("customer", "beta", true), Some(&job(Some("acme")))));
+        assert!(!can_see_job(&caller("customer", "acme", true), Some(&job(None))));
+        assert!(!can_see_job(&caller("customer", "acme", true), None));
+        let err = require_job_visible(&caller("customer", "beta", true), None).unwrap_err();
+        assert_eq!(err.status(), 404);
+    }
+}

@@ -1,0 +1,216 @@
+//! Tracked links of blast e-mails: registration, signed redirects, contact sessions, scanners.
+
+use e2e::{Answer, TestApp, number, text};
+use serde_json::{Value, json};
+use shared::activity::{Activity, ObjectKind};
+use shared::link_token::LinkToken;
+use shared::signing::Keyring;
+
+const BROWSER: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
+async fn set_up_blast(app: &TestApp, recipients: Value) -> Answer {
+    let staff = app.staff();
+    let base = app.json("PUT", "/v1/planroom", Some(&staff), &json!({"base_url": "https://plans.example.test/"})).await;
+    assert_eq!(base.status, 200, "{:?}", base.body);
+    let blast = json!({
+        "name": "Addendum 3 is out",
+        "recipients": recipients,
+        "targets": [
+            {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf", "action": "view"},
+            {"kind": "section", "id": "s-2", "name": "Addenda", "action": "download"},
+        ],
+    });
+    let answer = app.json("POST", "/v1/jobs/job-1/blasts", Some(&staff), &blast).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    answer
+}
+
+fn link(blast: &Answer, email: &str, target: &str) -> String {
+    blast.body["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["email"] == email && l["target_id"] == target)
+        .map(|l| l["url"].as_str().unwrap().to_owned())
+        .unwrap()
+}
+
+async fn click(app: &TestApp, url: &str) -> Answer {
+    app.send_with("GET", url, &[("user-agent", BROWSER)], None).await
+}
+
+fn session_of(answer: &Answer) -> String {
+    answer.header("location").split_once("contact_session=").unwrap().1.to_owned()
+}
+
+#[tokio::test]
+async fn a_recipient_follows_links_then_acts_with_the_session_and_later_logs_in_as_the_same_individual() {
+    let app = TestApp::spawn().await;
+    let blast = set_up_blast(
+        &app,
+        json!([{"contact_id": "c-1", "email": "Zoe@Bidder.test", "name": "Zoë Ångström", "company_name": "Bidder Co"}]),
+    )
+    .await;
+    let blast_id = blast.body["blast_id"].as_str().unwrap().to_owned();
+    assert_eq!(blast.body["links"].as_array().unwrap().len(), 2);
+    let url = link(&blast, "zoe@bidder.test", "add-3");
+    assert!(url.starts_with(&format!("{}/r/", app.base)));
+
+    let first = click(&app, &url).await;
+    assert_eq!(first.status, 302);
+    assert!(first.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session="));
+    assert_eq!(first.header("cache-control"), "no-store");
+    assert_eq!(first.header("referrer-policy"), "no-referrer");
+    let second = click(&app, &url).await;
+    assert_eq!(second.status, 302);
+
+    let stored = app.stored(&app.planroom).await;
+    let views: Vec<_> = stored.iter().filter(|i| text(i, "sk").starts_with("FA#")).collect();
+    assert_eq!(views.len(), 1, "a second click is not a new first access");
+    assert_eq!(number(views[0], "count"), 2);
+    assert_eq!(text(views[0], "source"), format!("blast:{blast_id}"));
+    assert_eq!(text(views[0], "object_name"), "Addendum 3.pdf");
+
+    let session = session_of(&second);
+    let download = json!({"events": [{"job_id": "job-1", "activity": "download", "object": {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf"}}]});
+    let answer = app
+        .send_with(
+            "POST",
+            "/v1/contact-events",
+            &[("x-contact-session", &session)],
+            Some(download.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["results"][0]["first"], json!(true));
+
+    let login = app.customer("zoe@bidder.test", "bidder");
+    assert_eq!(
+        app.post_events(
+            &login,
+            json!([{"job_id": "job-1", "activity": "view", "object": {"kind": "file", "id": "a-101"}}])
+        )
+        .await
+        .status,
+        200
+    );
+    let stored = app.stored(&app.planroom).await;
+    let individuals: Vec<_> = stored.iter().filter(|i| text(i, "sk").starts_with("IND#")).collect();
+    assert_eq!(individuals.len(), 1, "one person, one individual");
+    let sources = individuals[0].get("sources").unwrap().as_ss().unwrap();
+    assert!(sources.contains(&"login".to_owned()) && sources.contains(&format!("blast:{blast_id}")), "{sources:?}");
+    assert_eq!(number(individuals[0], "files_viewed"), 2);
+    assert_eq!(number(individuals[0], "downloads"), 1);
+}
+
+#[tokio::test]
+async fn tampered_truncated_expired_and_retired_tokens_get_404_or_410_and_record_nothing() {
+    let app = TestApp::spawn().await;
+    let blast = set_up_blast(&app, json!([{"email": "ann@bidder.test"}])).await;
+    let url = link(&blast, "ann@bidder.test", "add-3");
+    let before = app.stored(&app.planroom).await;
+    let (prefix, token) = url.rsplit_once('/').unwrap();
+    let mut bad = Vec::new();
+    for i in 0..token.len() {
+        let mut bytes = token.as_bytes().to_vec();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        bad.push(String::from_utf8(bytes).unwrap());
+    }
+    for cut in [1, token.len() / 2, token.len() - 1] {
+        bad.push(token[..cut].to_owned());
+    }
+    for bad_token in &bad {
+        let answer = click(&app, &format!("{prefix}/{bad_token}")).await;
+        assert_eq!(answer.status, 404, "{bad_token}");
+        assert_eq!(answer.header("location"), "");
+        assert_eq!(answer.header("cache-control"), "no-store");
+    }
+    let keys = Keyring::parse(devserver::DEV_SIGNING_KEYS).unwrap();
+    let mut expired = LinkToken {
+        planroom: app.planroom.clone(),
+        blast: blast.body["blast_id"].as_str().unwrap().into(),
+        recipient: "r".into(),
+        job: "job-1".into(),
+        target_kind: ObjectKind::File,
+        target_id: "add-3".into(),
+        action: Activity::View,
+        expires_at: jiff::Timestamp::now().as_second() - 1,
+    };
+    let answer = click(&app, &format!("{prefix}/{}", expired.encode(&keys))).await;
+    assert_eq!(answer.status, 410);
+    assert_eq!(answer.header("location"), "");
+    expired.expires_at += 3600;
+    let retired = Keyring::parse("old:b2xkLWtleS1yZXRpcmVkLWxvbmctYWdvLTAwMDAwMDAwMDA").unwrap();
+    assert_eq!(click(&app, &format!("{prefix}/{}", expired.encode(&retired))).await.status, 404);
+    assert_eq!(app.stored(&app.planroom).await, before, "nothing recorded");
+}
+
+#[tokio::test]
+async fn links_signed_with_the_previous_key_work_while_it_is_configured() {
+    let old = "old:b2xkLWtleS1yZXRpcmVkLWxvbmctYWdvLTAwMDAwMDAwMDA";
+    let before_rotation = TestApp::spawn_with_keys(old).await;
+    let blast = set_up_blast(&before_rotation, json!([{"email": "ann@bidder.test"}])).await;
+    let url = link(&blast, "ann@bidder.test", "add-3");
+    let token = url.rsplit_once('/').unwrap().1;
+    let mut rotated = TestApp::spawn_with_keys(&format!("{},{old}", devserver::DEV_SIGNING_KEYS)).await;
+    rotated.planroom = before_rotation.planroom.clone();
+    let answer = click(&rotated, &format!("{}/r/{token}", rotated.base)).await;
+    assert_eq!(answer.status, 302, "{:?}", answer.body);
+    let retired = TestApp::spawn_with_keys(devserver::DEV_SIGNING_KEYS).await;
+    assert_eq!(click(&retired, &format!("{}/r/{token}", retired.base)).await.status, 404);
+}
+
+#[tokio::test]
+async fn head_requests_and_scanner_user_agents_are_automated_and_leave_first_access_untouched() {
+    let app = TestApp::spawn().await;
+    let blast = set_up_blast(&app, json!([{"email": "ann@bidder.test"}, {"email": "bob@bidder.test"}])).await;
+    let head = app.send_with("HEAD", &link(&blast, "ann@bidder.test", "add-3"), &[("user-agent", BROWSER)], None).await;
+    let get = click(&app, &link(&blast, "bob@bidder.test", "add-3")).await;
+    assert_eq!(head.status, 302);
+    assert!(head.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session="));
+    assert_eq!(head.header("referrer-policy"), get.header("referrer-policy"));
+    let scanner = app
+        .send_with("GET", &link(&blast, "ann@bidder.test", "s-2"), &[("user-agent", "Barracuda Sentinel (EE)")], None)
+        .await;
+    assert_eq!(scanner.status, 302);
+
+    let stored = app.stored(&app.planroom).await;
+    let automated: Vec<_> = stored.iter().filter(|i| text(i, "sk").starts_with("AUTO#")).collect();
+    assert_eq!(automated.len(), 2);
+    let reasons: Vec<_> = automated.iter().map(|i| text(i, "automated_reason")).collect();
+    assert!(reasons.contains(&"head_request") && reasons.contains(&"scanner_user_agent"), "{reasons:?}");
+    let human: Vec<_> = stored.iter().filter(|i| text(i, "sk").starts_with("FA#")).collect();
+    assert_eq!(human.len(), 1, "only Bob's browser click is a first access");
+    assert_eq!(text(human[0], "email"), "bob@bidder.test");
+}
+
+#[tokio::test]
+async fn contact_events_need_a_valid_session() {
+    let app = TestApp::spawn().await;
+    let body =
+        json!({"events": [{"job_id": "job-1", "activity": "view", "object": {"kind": "file", "id": "f"}}]}).to_string();
+    for headers in [vec![], vec![("x-contact-session", "forged.session.token")]] {
+        let answer = app.send_with("POST", "/v1/contact-events", &headers, Some(body.clone().into_bytes())).await;
+        assert_eq!(answer.status, 401);
+        assert_eq!(answer.body["error"]["code"], "unauthorized");
+    }
+    let bearer = format!("Bearer {}", app.staff());
+    let answer =
+        app.send_with("POST", "/v1/contact-events", &[("authorization", &bearer)], Some(body.into_bytes())).await;
+    assert_eq!(answer.status, 401, "a login token is not a contact session");
+    assert!(app.stored(&app.planroom).await.is_empty());
+}
+
+#[tokio::test]
+async fn blasts_are_for_staff_and_validated() {
+    let app = TestApp::spawn().await;
+    let blast = json!({"name": "x", "recipients": [{"email": "a@b.test"}], "targets": [{"kind": "file", "id": "f", "action": "view"}]});
+    let customer = app.customer("c@acme.test", "acme");
+    assert_eq!(app.json("POST", "/v1/jobs/job-1/blasts", Some(&customer), &blast).await.status, 403);
+    let bad = json!({"name": "x", "recipients": [{"email": "not-an-email"}], "targets": [{"kind": "file", "id": "f", "action": "view"}]});
+    assert_eq!(app.json("POST", "/v1/jobs/job-1/blasts", Some(&app.staff()), &bad).await.status, 422);
+    let open_redirect = json!({"base_url": "http://evil.test"});
+    assert_eq!(app.json("PUT", "/v1/planroom", Some(&app.staff()), &open_redirect).await.status, 422);
+    assert!(app.stored(&app.planroom).await.is_empty());
+}
