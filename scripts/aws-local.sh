@@ -35,7 +35,7 @@ start() {
     echo "local AWS stand-in already answers on $AWS_ENDPOINT_URL"
     return
   fi
-  .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$state/moto.log" 2>&1 &
+  .venv/bin/python scripts/moto_server.py 127.0.0.1 "$MOTO_PORT" >"$state/moto.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if answers; then

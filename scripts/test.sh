@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 export TABLE_NAME=planroom-activity-test
+# The local stand-in answers one request at a time: give it room under parallel tests.
+export SDK_ATTEMPT_TIMEOUT_MS="${SDK_ATTEMPT_TIMEOUT_MS:-20000}" SDK_OPERATION_TIMEOUT_MS="${SDK_OPERATION_TIMEOUT_MS:-60000}"
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 scripts/aws-local.sh start
 trap 'scripts/aws-local.sh stop' EXIT
 
@@ -13,5 +16,7 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== infrastructure checks"
 scripts/check-infra.sh
+echo "== create the test table"
+target/debug/devserver create-table
 echo "== cargo test"
 cargo test --workspace --no-fail-fast

@@ -13,6 +13,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", shared::table::definition());
             return Ok(());
         }
+        Some("create-table") => {
+            let settings = Settings::from_env()?;
+            let sdk = shared::store::aws_config().await;
+            let store = shared::store::DynamoStore::from_sdk(&sdk, &settings.table);
+            shared::table::create_if_missing(&store).await.map_err(|e| e.chain())?;
+            println!("table {} ready", settings.table);
+            return Ok(());
+        }
         Some("routes") => {
             let routes: Vec<_> = devserver::gateway::routes()
                 .iter()

@@ -54,12 +54,15 @@ impl DynamoStore {
 }
 
 /// Loads the AWS configuration once, with timeouts well below API Gateway's 30 s so that a slow or
-/// absent dependency becomes a clear 503 instead of a gateway timeout.
+/// absent dependency becomes a clear 503 instead of a gateway timeout. `SDK_ATTEMPT_TIMEOUT_MS`
+/// (default 3000) and `SDK_OPERATION_TIMEOUT_MS` (default 8000) tune them.
 pub async fn aws_config() -> aws_config::SdkConfig {
+    let millis =
+        |name: &str, default: u64| Duration::from_millis(crate::config::number(name, default).unwrap_or(default));
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
-        .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(Duration::from_secs(8))
+        .operation_attempt_timeout(millis("SDK_ATTEMPT_TIMEOUT_MS", 3000))
+        .operation_timeout(millis("SDK_OPERATION_TIMEOUT_MS", 8000))
         .build();
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
