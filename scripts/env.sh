@@ -6,3 +6,5 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_EC2_METADATA_DISABLED=true
 export TABLE_NAME="${TABLE_NAME:-planroom-activity-local}"
+export BUCKET_NAME="${BUCKET_NAME:-planroom-activity-exports-local}"
+export S3_FORCE_PATH_STYLE=true

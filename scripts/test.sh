@@ -7,6 +7,8 @@ export TABLE_NAME=planroom-activity-test
 # The local stand-in answers one request at a time: give it room under parallel tests.
 export SDK_ATTEMPT_TIMEOUT_MS="${SDK_ATTEMPT_TIMEOUT_MS:-20000}" SDK_OPERATION_TIMEOUT_MS="${SDK_OPERATION_TIMEOUT_MS:-60000}"
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
+export BUCKET_NAME=planroom-activity-test-exports S3_FORCE_PATH_STYLE=true
+scripts/install-tools.sh
 scripts/aws-local.sh start
 trap 'scripts/aws-local.sh stop' EXIT
 

@@ -23,6 +23,8 @@ pub enum Function {
     Redirect,
     /// `functions/query`.
     Query,
+    /// `functions/export` (the API; its worker runs from [`crate::stream`]).
+    Export,
 }
 
 /// Every route of the service with the function that serves it.
@@ -31,6 +33,7 @@ pub fn routes() -> Vec<(Route, Function)> {
     tagged(capture::ROUTES, Function::Capture)
         .chain(tagged(redirect::ROUTES, Function::Redirect))
         .chain(tagged(query::ROUTES, Function::Query))
+        .chain(tagged(export::ROUTES, Function::Export))
         .collect()
 }
 
@@ -43,6 +46,8 @@ pub struct Functions {
     pub redirect: redirect::App,
     /// The query function.
     pub query: query::App,
+    /// The export API.
+    pub export: export::App,
 }
 
 /// Routes, authorizer and functions.
@@ -100,6 +105,7 @@ impl Gateway {
             Function::Capture => capture::handle(&self.functions.capture, request).await,
             Function::Redirect => redirect::handle(&self.functions.redirect, request).await,
             Function::Query => query::handle(&self.functions.query, request).await,
+            Function::Export => export::handle(&self.functions.export, request).await,
         }
     }
 

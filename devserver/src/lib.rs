@@ -3,11 +3,14 @@
 
 pub mod authorizer;
 pub mod gateway;
+pub mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use export::storage::Bucket;
+use export::worker::Worker;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming as IncomingBody;
 use hyper::server::conn::http1;
@@ -39,6 +42,8 @@ pub struct Settings {
     pub signing_keys: String,
     /// Settings of the redirect function.
     pub redirect: redirect::RedirectSettings,
+    /// The reports bucket (created when missing).
+    pub bucket: String,
 }
 
 impl Settings {
@@ -51,6 +56,7 @@ impl Settings {
             jwt_secret: config::or("DEV_JWT_SECRET", authorizer::DEFAULT_SECRET),
             signing_keys: config::or("SIGNING_KEYS", DEV_SIGNING_KEYS),
             redirect: redirect::RedirectSettings::from_env()?,
+            bucket: config::or("BUCKET_NAME", "planroom-activity-exports-local"),
         })
     }
 }
@@ -67,12 +73,32 @@ pub async fn gateway(settings: &Settings, public_base: &str) -> Result<Gateway, 
     let keys = Keyring::parse(&settings.signing_keys)?;
     let links =
         capture::LinkSettings { public_base: Some(public_base.to_owned()), ..capture::LinkSettings::from_env()? };
+    let bucket = local_bucket(&sdk, settings).await?;
     let functions = Functions {
         capture: capture::App::new(store.clone(), claims.clone(), keys.clone(), links),
         redirect: redirect::App::new(store.clone(), keys.clone(), settings.redirect.clone()),
-        query: query::App::new(store, claims, keys),
+        query: query::App::new(store.clone(), claims.clone(), keys),
+        export: export::App::new(store, bucket, claims, export::storage::url_ttl_from_env()?),
     };
     Ok(Gateway::new(DevAuthorizer::new(settings.jwt_secret.as_bytes()), functions))
+}
+
+/// The reports bucket in the local stand-in (path-style addressing: no DNS for bucket names there).
+async fn local_bucket(sdk: &aws_config::SdkConfig, settings: &Settings) -> Result<Bucket, ConfigError> {
+    let bucket = Bucket::new(sdk, settings.bucket.clone(), true);
+    export::storage::create_bucket_if_missing(&bucket)
+        .await
+        .map_err(|e| ConfigError(format!("cannot create bucket {}: {}", settings.bucket, e.chain())))?;
+    Ok(bucket)
+}
+
+/// Runs the export worker on the table's stream until the future is dropped.
+pub async fn run_worker(settings: &Settings) -> Result<(), ConfigError> {
+    let sdk = store::aws_config().await;
+    let bucket = local_bucket(&sdk, settings).await?;
+    let worker = Worker::new(DynamoStore::from_sdk(&sdk, &settings.table), bucket);
+    stream::feed_worker(&sdk, &settings.table, &worker).await;
+    Ok(())
 }
 
 /// Serves `gateway` on `listener` until `shutdown` completes.

@@ -43,7 +43,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::future::pending::<()>().await;
         }
     };
+    let worker = tokio::spawn(async move {
+        if let Err(err) = devserver::run_worker(&settings).await {
+            tracing::error!(error = %err, "the export worker stopped");
+        }
+    });
     devserver::serve(listener, gateway, shutdown).await;
+    worker.abort();
     Ok(())
 }
 

@@ -55,9 +55,13 @@ pub fn first_access_sk(individual: &str, activity: Activity, kind: ObjectKind, o
     format!("{prefix}#{individual}#{}#{}#{}", activity.as_str(), kind.as_str(), part(object.as_str()))
 }
 
-/// Sort-key prefix of one individual's first accesses.
-pub fn first_access_prefix(individual: &str, automated: bool) -> String {
-    format!("{}#{individual}#", if automated { "AUTO" } else { "FA" })
+/// Sort-key prefix of one individual's first accesses, or of everyone's (`None`).
+pub fn first_access_prefix(individual: Option<&str>, automated: bool) -> String {
+    let kind = if automated { "AUTO" } else { "FA" };
+    match individual {
+        Some(individual) => format!("{kind}#{individual}#"),
+        None => format!("{kind}#"),
+    }
 }
 
 /// Sort key of a blast recipient in the job's partition.
@@ -67,6 +71,11 @@ pub fn recipient_sk(individual: &str, blast: &str) -> String {
 
 /// Sort-key prefix of all blast recipients of a job.
 pub const RECIPIENT_PREFIX: &str = "RCPT#";
+
+/// Sort key of an export in the planroom's partition.
+pub fn export_sk(export_id: &str) -> String {
+    format!("EXPORT#{}", part(export_id))
+}
 
 /// Sort key of a blast in the job's partition.
 pub fn blast_sk(blast: &str) -> String {
@@ -123,8 +132,10 @@ mod tests {
         let human = first_access_sk("i1", Activity::View, ObjectKind::File, &id("f"), false);
         let auto = first_access_sk("i1", Activity::View, ObjectKind::File, &id("f"), true);
         assert_eq!(human, "FA#i1#view#file#f");
-        assert!(human.starts_with(&first_access_prefix("i1", false)));
-        assert!(auto.starts_with(&first_access_prefix("i1", true)));
+        assert!(human.starts_with(&first_access_prefix(Some("i1"), false)));
+        assert!(auto.starts_with(&first_access_prefix(Some("i1"), true)));
+        assert!(human.starts_with(&first_access_prefix(None, false)));
+        assert!(!auto.starts_with(&first_access_prefix(None, false)));
         assert_ne!(human, auto);
     }
 

@@ -2,7 +2,9 @@
 //! company the job is assigned to sees that job; everyone else is told the job does not exist.
 
 use crate::caller::{Caller, Role};
+use crate::ids::Id;
 use crate::job::Job;
+use crate::store::JobStore;
 use crate::{Error, Result};
 
 /// Whether `caller` may see the activity of `job` (`None`: the job is not registered).
@@ -23,13 +25,23 @@ pub fn require_job_visible(caller: &Caller, job: Option<&Job>) -> Result<()> {
     if can_see_job(caller, job) { Ok(()) } else { Err(Error::NotFound("no such job".into())) }
 }
 
+/// The job `job_id` once `caller` is known to be allowed to see it (reading the job only for
+/// customers); otherwise the same 404 whether or not it exists.
+pub async fn visible_job<S: JobStore>(store: &S, caller: &Caller, job_id: &Id) -> Result<()> {
+    if caller.role == Role::Customer {
+        let job = store.get_job(&caller.planroom, job_id).await?;
+        require_job_visible(caller, job.as_ref())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
     use super::*;
     use crate::config::ClaimNames;
-    use crate::ids::{Id, Name};
+    use crate::ids::Name;
 
     fn caller(role: &str, company: &str, approved: bool) -> Caller {
         let claims: HashMap<String, String> = [

@@ -14,6 +14,24 @@ use shared::scanner::Rules;
 /// The table the tests use in the local stand-in.
 pub const TEST_TABLE: &str = "planroom-activity-test";
 
+/// The reports bucket the tests use in the local stand-in.
+pub const TEST_BUCKET: &str = "planroom-activity-test-exports";
+
+/// Starts the export worker on the table's stream once per test process, on a thread of its own
+/// that outlives every test's runtime.
+fn start_worker_once(settings: &Settings) {
+    static WORKER: std::sync::Once = std::sync::Once::new();
+    let settings = settings.clone();
+    WORKER.call_once(move || {
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("worker runtime");
+            if let Err(err) = runtime.block_on(devserver::run_worker(&settings)) {
+                eprintln!("the export worker stopped: {err}");
+            }
+        });
+    });
+}
+
 /// A stored item.
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -60,7 +78,10 @@ impl TestApp {
             "AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the local AWS stand-in"
         );
         // Logs of the server side show up in a failing test's output.
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("info").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or("info".into()))
+            .try_init();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let settings = Settings {
@@ -68,7 +89,9 @@ impl TestApp {
             jwt_secret: "e2e-secret".into(),
             signing_keys: signing_keys.into(),
             redirect: RedirectSettings { rules: Rules::default(), session_ttl_seconds: 600, fallback_url: None },
+            bucket: TEST_BUCKET.into(),
         };
+        start_worker_once(&settings);
         let gateway = Arc::new(devserver::gateway(&settings, &base).await.expect("dev server gateway"));
         tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
         let sdk = shared::store::aws_config().await;

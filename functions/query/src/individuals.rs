@@ -60,10 +60,10 @@ pub async fn detail(app: &App, caller: &Caller, req: &Request) -> Result<Respons
         let start = Some(std::mem::take(&mut position.key)).filter(|k| !k.is_empty());
         let page = app
             .store
-            .accesses_of_individual(
+            .accesses(
                 &caller.planroom,
                 &job,
-                individual.as_str(),
+                Some(individual.as_str()),
                 position.phase == 1,
                 PageArgs { limit: limit - items.len(), start },
             )

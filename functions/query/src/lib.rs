@@ -8,12 +8,12 @@ mod individuals;
 mod params;
 
 use lambda_http::{Body, Request, Response};
-use shared::caller::{Caller, Role};
+use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
 use shared::http::{self, Auth, Route};
 use shared::ids::Id;
 use shared::signing::Keyring;
-use shared::store::{self, DynamoStore, JobStore};
+use shared::store::{self, DynamoStore};
 use shared::{Error, Result, visibility};
 
 /// The routes this function serves.
@@ -70,10 +70,7 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
 /// whether or not the job exists.
 async fn visible_job(app: &App, caller: &Caller, req: &Request) -> Result<Id> {
     let job_id = http::path_id(req, "job_id").map_err(|_| Error::NotFound("no such job".into()))?;
-    if caller.role == Role::Customer {
-        let job = app.store.get_job(&caller.planroom, &job_id).await?;
-        visibility::require_job_visible(caller, job.as_ref())?;
-    }
+    visibility::visible_job(&app.store, caller, &job_id).await?;
     Ok(job_id)
 }
 

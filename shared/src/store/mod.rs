@@ -2,6 +2,7 @@
 //! local stand-in through `AWS_ENDPOINT_URL`).
 
 mod blasts;
+pub mod exports;
 mod first_access;
 mod jobs;
 pub mod page;
@@ -18,6 +19,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Error;
 
+pub use aws_config::SdkConfig;
 pub use blasts::{BURST_WINDOW_SECONDS, StoredRecipient};
 pub use jobs::JobStore;
 
@@ -72,7 +74,7 @@ pub async fn aws_config() -> aws_config::SdkConfig {
 }
 
 /// Maps an SDK failure: load, timeouts and unreachable endpoints are 503, the rest 500.
-pub(crate) fn sdk_error<E, R>(context: &str, err: SdkError<E, R>) -> Error
+pub fn sdk_error<E, R>(context: &str, err: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,

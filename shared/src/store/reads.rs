@@ -87,13 +87,13 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    /// A page of one individual's first accesses in a job, human ones (`automated` false) or
-    /// automated ones (one Query on the table).
-    pub async fn accesses_of_individual(
+    /// A page of one individual's (or, with `None`, everyone's) first accesses in a job, human
+    /// ones (`automated` false) or automated ones (one Query on the table).
+    pub async fn accesses(
         &self,
         planroom: &Id,
         job: &Id,
-        individual: &str,
+        individual: Option<&str>,
         automated: bool,
         args: PageArgs,
     ) -> Result<Page> {

@@ -2,5 +2,6 @@
 //! One binary, one module per capability.
 
 mod capture;
+mod exports;
 mod links;
 mod queries;

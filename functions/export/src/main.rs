@@ -1,0 +1,10 @@
+//! Lambda entry point of the export API: wiring only.
+
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let app = export::App::from_env().await?;
+    lambda_http::run(service_fn(|req| async { Ok::<_, Error>(export::handle(&app, req).await) })).await
+}

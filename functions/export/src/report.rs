@@ -1,0 +1,144 @@
+//! What every report needs: the export's job, its time zone, and its rows read from DynamoDB a
+//! page at a time, so generation holds one page in memory whatever the report's size.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use shared::export::ExportRequest;
+use shared::ids::Id;
+use shared::job::Job;
+use shared::records::{AccessRecord, IndividualSummary};
+use shared::store::DynamoStore;
+use shared::store::page::PageArgs;
+use shared::store::reads::IndividualOrder;
+use shared::{Result, time};
+
+/// Items read from DynamoDB per page.
+const PAGE_ITEMS: usize = 1000;
+
+/// One report's inputs.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// Where to read.
+    pub store: &'a DynamoStore,
+    /// The tenant.
+    pub planroom: Id,
+    /// What was asked for.
+    pub request: &'a ExportRequest,
+    /// The job's registered metadata, if any.
+    pub job: Option<Job>,
+    /// Local times are shown in this zone.
+    pub zone: TimeZone,
+    /// Its IANA name.
+    pub zone_name: String,
+    /// When the report was generated (UTC, stored form).
+    pub generated_at: String,
+}
+
+impl Context<'_> {
+    /// The job's name, or its id when it was never registered.
+    pub fn job_name(&self) -> String {
+        self.job.as_ref().map_or_else(|| self.request.job.to_string(), |j| j.name.to_string())
+    }
+
+    /// The job's number, if registered.
+    pub fn job_number(&self) -> Option<String> {
+        self.job.as_ref().and_then(|j| j.number.as_ref()).map(ToString::to_string)
+    }
+
+    /// A stored UTC time in the report's zone (`2026-11-25 09:13`), or "" when absent.
+    pub fn local(&self, utc: &str) -> String {
+        utc.parse::<Timestamp>()
+            .map(|ts| ts.to_zoned_datetime(self.zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+
+    /// The first-access records of the report, page by page: human ones, then automated ones
+    /// when asked for; only one individual's for an individual report.
+    pub fn records(&self) -> RecordPages<'_> {
+        RecordPages { ctx: self, automated: false, start: None, done: false }
+    }
+
+    /// The job's individuals by name, page by page.
+    pub fn individuals(&self) -> IndividualPages<'_> {
+        IndividualPages { ctx: self, start: None, done: false }
+    }
+
+    /// One individual's summary.
+    pub async fn individual(&self, id: &str) -> Result<Option<IndividualSummary>> {
+        let item = self.store.individual(&self.planroom, &self.request.job, id).await?;
+        Ok(item.as_ref().map(IndividualSummary::from_item))
+    }
+}
+
+/// Pages of first-access records.
+#[derive(Debug)]
+pub struct RecordPages<'a> {
+    ctx: &'a Context<'a>,
+    automated: bool,
+    start: Option<BTreeMap<String, String>>,
+    done: bool,
+}
+
+impl RecordPages<'_> {
+    /// The next non-empty page, or `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<Vec<AccessRecord>>> {
+        let ctx = self.ctx;
+        let individual = ctx.request.individual_id.as_ref().map(Id::as_str);
+        while !self.done {
+            let args = PageArgs { limit: PAGE_ITEMS, start: self.start.take() };
+            let page = ctx.store.accesses(&ctx.planroom, &ctx.request.job, individual, self.automated, args).await?;
+            match page.next {
+                Some(key) => self.start = Some(key),
+                None if !self.automated && ctx.request.include_automated => self.automated = true,
+                None => self.done = true,
+            }
+            if !page.items.is_empty() {
+                return Ok(Some(page.items.iter().map(AccessRecord::from_item).collect()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Pages of individual summaries.
+#[derive(Debug)]
+pub struct IndividualPages<'a> {
+    ctx: &'a Context<'a>,
+    start: Option<BTreeMap<String, String>>,
+    done: bool,
+}
+
+impl IndividualPages<'_> {
+    /// The next non-empty page, or `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<Vec<IndividualSummary>>> {
+        let ctx = self.ctx;
+        while !self.done {
+            let args = PageArgs { limit: PAGE_ITEMS, start: self.start.take() };
+            let page = ctx
+                .store
+                .individuals(
+                    &ctx.planroom,
+                    &ctx.request.job,
+                    IndividualOrder::Name,
+                    ctx.request.include_automated,
+                    args,
+                )
+                .await?;
+            match page.next {
+                Some(key) => self.start = Some(key),
+                None => self.done = true,
+            }
+            if !page.items.is_empty() {
+                return Ok(Some(page.items.iter().map(IndividualSummary::from_item).collect()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Now, in the stored form.
+pub fn now_text() -> String {
+    time::now().1
+}

@@ -1,0 +1,148 @@
+//! The export worker: the table's stream delivers each export item's insert; the worker claims the
+//! export, streams the report into a multipart upload, and marks the export ready or failed with a
+//! readable reason. Claiming is conditional, so a redelivered record or a second worker never
+//! generates an export twice, and a worker that died leaves a lease that runs out.
+
+use std::time::Duration;
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_dynamo::AttributeValue;
+use shared::config::{self, ConfigError};
+use shared::export::{ExportRequest, Format};
+use shared::ids::Id;
+use shared::store::exports::Outcome;
+use shared::store::{self, DynamoStore, JobStore};
+use shared::{Error, Result, keys};
+
+use crate::report::{self, Context};
+use crate::storage::{self, Bucket, SharedBuffer, Upload};
+use crate::{csv_report, pdf_report};
+
+/// How long a claim holds an export before another worker may take it over.
+pub const LEASE_SECONDS: i64 = 15 * 60;
+/// Generation attempts for failures that may pass (throttling, timeouts) before giving up.
+const ATTEMPTS: u32 = 3;
+
+/// What the worker needs, built once per cold start.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: DynamoStore,
+    bucket: Bucket,
+}
+
+impl Worker {
+    /// Builds the worker from `TABLE_NAME`, `BUCKET_NAME` and the AWS environment.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table = config::required("TABLE_NAME")?;
+        let sdk = store::aws_config().await;
+        Ok(Worker::new(DynamoStore::from_sdk(&sdk, table), Bucket::from_env(&sdk)?))
+    }
+
+    /// Builds the worker from its parts.
+    pub fn new(store: DynamoStore, bucket: Bucket) -> Self {
+        Worker { store, bucket }
+    }
+
+    /// Generates one export unless it is taken or done.
+    pub async fn process(&self, planroom: &str, export_id: &str) -> Result<()> {
+        let planroom = Id::parse("planroom", planroom)?;
+        let now = Timestamp::now().as_second();
+        if !self.store.claim_export(&planroom, export_id, now, now + LEASE_SECONDS).await? {
+            tracing::info!(export_id, "export already taken or done");
+            return Ok(());
+        }
+        let export = self
+            .store
+            .export(&planroom, export_id)
+            .await?
+            .ok_or_else(|| Error::internal("reading a claimed export", "the export vanished"))?;
+        let mut attempt = 0;
+        let outcome = loop {
+            attempt += 1;
+            match self.generate(&planroom, export_id, &export.request).await {
+                Ok(outcome) => break outcome,
+                Err(err @ Error::Unavailable { .. }) if attempt < ATTEMPTS => {
+                    tracing::warn!(export_id, attempt, error = %err.chain(), "export attempt failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+                }
+                Err(err) => {
+                    tracing::error!(export_id, error = %err.chain(), "export failed");
+                    break Outcome::Failed(format!("{} ({})", err, err.public_message()));
+                }
+            }
+        };
+        tracing::info!(export_id, outcome = ?outcome, "export finished");
+        self.store.finish_export(&planroom, export_id, &outcome, &report::now_text()).await
+    }
+
+    async fn generate(&self, planroom: &Id, export_id: &str, request: &ExportRequest) -> Result<Outcome> {
+        let job = self.store.get_job(planroom, &request.job).await?;
+        let zone_name =
+            request.time_zone.clone().or_else(|| job.as_ref().map(|j| j.time_zone.clone())).unwrap_or("UTC".into());
+        let zone = TimeZone::get(&zone_name).unwrap_or(TimeZone::UTC);
+        let ctx = Context {
+            store: &self.store,
+            planroom: planroom.clone(),
+            request,
+            job,
+            zone,
+            zone_name,
+            generated_at: report::now_text(),
+        };
+        let s3_key = format!("exports/{}/{export_id}.{}", keys::part(planroom.as_str()), request.format.as_str());
+        let buffer = SharedBuffer::default();
+        let mut upload = Upload::start(&self.bucket, &s3_key, request.format.content_type()).await?;
+        let written = match request.format {
+            Format::Csv => csv_report::write(&ctx, &buffer, &mut upload).await,
+            Format::Pdf => pdf_report::write(&ctx, &buffer, &mut upload).await,
+        };
+        match written {
+            Ok(rows) => {
+                let peak = upload.peak_buffered;
+                let bytes = upload.complete(&buffer).await?;
+                tracing::info!(export_id, rows, bytes, peak_buffered = peak, "report uploaded");
+                Ok(Outcome::Ready { rows, bytes, s3_key })
+            }
+            Err(err) => {
+                upload.abort().await;
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The export an inserted stream record announces: `(planroom, export_id)`. Anything else (a
+/// modification, another item type) is not for the worker; the event source's filter drops those
+/// already, and this check keeps the worker right without it.
+pub fn export_of(record: &EventRecord) -> Option<(String, String)> {
+    if record.event_name != "INSERT" {
+        return None;
+    }
+    let text = |name: &str| match record.change.new_image.get(name) {
+        Some(AttributeValue::S(value)) => Some(value.clone()),
+        _ => None,
+    };
+    (text("type")? == "export").then_some(())?;
+    Some((text("planroom_id")?, text("export_id")?))
+}
+
+/// Handles a batch of stream records. An error (storage unreachable) fails the batch so Lambda
+/// retries it; exports already done are skipped on the retry.
+pub async fn handle(worker: &Worker, event: Event) -> Result<(), lambda_runtime::Error> {
+    for record in &event.records {
+        if let Some((planroom, export_id)) = export_of(record) {
+            worker.process(&planroom, &export_id).await.map_err(|e| {
+                tracing::error!(export_id, error = %e.chain(), "export could not be processed; the batch will be retried");
+                lambda_runtime::Error::from(e.to_string())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the bucket if missing (local stand-in only).
+pub async fn prepare_local(worker: &Worker) -> Result<()> {
+    storage::create_bucket_if_missing(&worker.bucket).await
+}

@@ -1,0 +1,220 @@
+//! Report exports: what a caller asks for, and the life of an export
+//! (`pending` → `running` → `ready` | `failed`).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ids::Id;
+use crate::{Error, Result};
+
+/// File format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// RFC 4180 CSV, UTF-8.
+    Csv,
+    /// A printable PDF.
+    Pdf,
+}
+
+/// Which report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Report {
+    /// One line per individual with counts, first and last access.
+    Summary,
+    /// Every individual with their first accesses.
+    Detailed,
+    /// One individual's first accesses.
+    Individual,
+}
+
+/// Where an export is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Stored, waiting for the worker.
+    Pending,
+    /// The worker is generating it.
+    Running,
+    /// Uploaded; downloadable by presigned URL.
+    Ready,
+    /// Generation failed; `error` says why.
+    Failed,
+}
+
+impl Status {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Running => "running",
+            Status::Ready => "ready",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Status::Pending),
+            "running" => Some(Status::Running),
+            "ready" => Some(Status::Ready),
+            "failed" => Some(Status::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl Format {
+    /// The stored form and file extension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "csv" => Some(Format::Csv),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
+    /// The object's content type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Pdf => "application/pdf",
+        }
+    }
+}
+
+impl Report {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Report::Summary => "summary",
+            Report::Detailed => "detailed",
+            Report::Individual => "individual",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "summary" => Some(Report::Summary),
+            "detailed" => Some(Report::Detailed),
+            "individual" => Some(Report::Individual),
+            _ => None,
+        }
+    }
+}
+
+/// The body of `POST /v1/jobs/{job_id}/exports`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportInput {
+    format: Format,
+    report: Report,
+    individual_id: Option<String>,
+    time_zone: Option<String>,
+    #[serde(default)]
+    include_automated: bool,
+}
+
+/// A validated export request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRequest {
+    /// The job.
+    pub job: Id,
+    /// CSV or PDF.
+    pub format: Format,
+    /// Which report.
+    pub report: Report,
+    /// The individual of an `individual` report.
+    pub individual_id: Option<Id>,
+    /// Time zone for local times; `None`: the job's.
+    pub time_zone: Option<String>,
+    /// Whether automated (scanner) hits are included.
+    pub include_automated: bool,
+}
+
+impl ExportInput {
+    /// Validates the body for `job`.
+    pub fn validate(self, job: Id) -> Result<ExportRequest> {
+        if let Some(tz) = &self.time_zone {
+            jiff::tz::TimeZone::get(tz)
+                .map_err(|_| Error::validation(format!("time_zone {tz:?} is not an IANA time zone")))?;
+        }
+        let individual_id = self.individual_id.as_deref().map(|i| Id::parse("individual_id", i)).transpose()?;
+        match (self.report, &individual_id) {
+            (Report::Individual, None) => return Err(Error::validation("an individual report needs individual_id")),
+            (Report::Summary | Report::Detailed, Some(_)) => {
+                return Err(Error::validation("individual_id goes only with report individual"));
+            }
+            _ => {}
+        }
+        Ok(ExportRequest {
+            job,
+            format: self.format,
+            report: self.report,
+            individual_id,
+            time_zone: self.time_zone,
+            include_automated: self.include_automated,
+        })
+    }
+}
+
+/// Longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The export id: derived from the caller and their `Idempotency-Key` so a retried request finds
+/// the export it created, or random without a key.
+pub fn export_id(planroom: &Id, caller_sub: &str, idempotency_key: Option<&str>) -> Result<String> {
+    match idempotency_key {
+        Some(key) => {
+            if key.len() > MAX_IDEMPOTENCY_KEY || key.chars().any(|c| c.is_control()) {
+                return Err(Error::BadRequest(format!(
+                    "Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters without control characters"
+                )));
+            }
+            let digest = Sha256::digest(format!("{planroom}\0{caller_sub}\0{key}").as_bytes());
+            Ok(format!("e-{}", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()))
+        }
+        None => Ok(format!("e-{}", uuid::Uuid::new_v4().simple())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> Id {
+        Id::parse("id", s).unwrap()
+    }
+
+    #[test]
+    fn idempotency_keys_give_stable_ids_per_caller() {
+        let a = export_id(&id("p"), "u1", Some("k")).unwrap();
+        assert_eq!(a, export_id(&id("p"), "u1", Some("k")).unwrap());
+        assert_ne!(a, export_id(&id("p"), "u2", Some("k")).unwrap());
+        assert_ne!(a, export_id(&id("p2"), "u1", Some("k")).unwrap());
+        assert_ne!(export_id(&id("p"), "u1", None).unwrap(), export_id(&id("p"), "u1", None).unwrap());
+        assert!(export_id(&id("p"), "u1", Some("a\nb")).is_err());
+    }
+
+    #[test]
+    fn individual_reports_need_an_individual() {
+        let parse = |json: &str| serde_json::from_str::<ExportInput>(json).unwrap().validate(id("j"));
+        assert!(parse(r#"{"format":"pdf","report":"individual"}"#).is_err());
+        assert!(parse(r#"{"format":"pdf","report":"summary","individual_id":"x"}"#).is_err());
+        assert!(parse(r#"{"format":"csv","report":"detailed","time_zone":"Nowhere/City"}"#).is_err());
+        let ok =
+            parse(r#"{"format":"csv","report":"individual","individual_id":"x","time_zone":"Europe/Paris"}"#).unwrap();
+        assert_eq!(ok.individual_id.unwrap().as_str(), "x");
+    }
+}
