@@ -69,11 +69,22 @@ pub async fn gateway(settings: &Settings, public_base: &str) -> Result<Gateway, 
     shared::table::create_if_missing(&store)
         .await
         .map_err(|e| ConfigError(format!("cannot create table {}: {}", settings.table, e.chain())))?;
+    local_bucket(&sdk, settings).await?;
+    gateway_with(&sdk, settings, public_base)
+}
+
+/// Builds the gateway on an already loaded AWS configuration, creating nothing.
+pub fn gateway_with(
+    sdk: &aws_config::SdkConfig,
+    settings: &Settings,
+    public_base: &str,
+) -> Result<Gateway, ConfigError> {
+    let store = DynamoStore::from_sdk(sdk, &settings.table);
     let claims = ClaimNames::from_env();
     let keys = Keyring::parse(&settings.signing_keys)?;
     let links =
         capture::LinkSettings { public_base: Some(public_base.to_owned()), ..capture::LinkSettings::from_env()? };
-    let bucket = local_bucket(&sdk, settings).await?;
+    let bucket = Bucket::new(sdk, settings.bucket.clone(), true);
     let functions = Functions {
         capture: capture::App::new(store.clone(), claims.clone(), keys.clone(), links),
         redirect: redirect::App::new(store.clone(), keys.clone(), settings.redirect.clone()),

@@ -2,6 +2,8 @@
 //! against the local AWS stand-in and hands back a client with request helpers, a planroom of the
 //! test's own (so tests never collide), and a view of everything stored for that planroom.
 
+pub mod proxy;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -103,6 +105,34 @@ impl TestApp {
             auth: DevAuthorizer::new(b"e2e-secret"),
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
         }
+    }
+
+    /// Starts a dev server that reaches AWS through `endpoint` (e.g. a [`proxy::FaultProxy`]) with
+    /// short SDK timeouts, and sends recipients to `fallback_url` when the planroom's address cannot be read.
+    pub async fn spawn_through(endpoint: &str, fallback_url: Option<&str>) -> TestApp {
+        let healthy = TestApp::spawn().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let sdk = shared::store::aws_config_with(&shared::store::SdkSettings {
+            endpoint: Some(endpoint.to_owned()),
+            attempt_timeout: std::time::Duration::from_millis(500),
+            operation_timeout: std::time::Duration::from_millis(1500),
+        })
+        .await;
+        let settings = Settings {
+            table: TEST_TABLE.into(),
+            jwt_secret: "e2e-secret".into(),
+            signing_keys: devserver::DEV_SIGNING_KEYS.into(),
+            redirect: RedirectSettings {
+                rules: Rules::default(),
+                session_ttl_seconds: 600,
+                fallback_url: fallback_url.map(str::to_owned),
+            },
+            bucket: TEST_BUCKET.into(),
+        };
+        let gateway = Arc::new(devserver::gateway_with(&sdk, &settings, &base).expect("gateway"));
+        tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
+        TestApp { base, ..healthy }
     }
 
     /// A staff token of this planroom.

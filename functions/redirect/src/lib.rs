@@ -120,24 +120,29 @@ async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
     let (Ok(planroom), Ok(job)) = (Id::parse("planroom", &token.planroom), Id::parse("job", &token.job)) else {
         return page::not_found();
     };
-    let base = match app.store.base_url(&planroom).await {
+    let (base, storage_ok) = match app.store.base_url(&planroom).await {
         Ok(Some(base)) => {
             remember(app, &token.planroom, &base);
-            Some(base)
+            (Some(base), true)
         }
-        Ok(None) => None,
+        Ok(None) => (None, true),
         Err(err) => {
-            tracing::error!(error = %err.chain(), "planroom address unavailable; using the cached one or the fallback");
-            cached(app, &token.planroom)
+            // Storage is down or slow: send the recipient on without waiting for it again.
+            tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
+                target = token.target_id, "tracked-link hit not recorded: storage unavailable");
+            (cached(app, &token.planroom), false)
         }
     };
-    match record(app, req, &token, &planroom, &job, head, now).await {
-        Ok(true) => {}
-        Ok(false) => return page::not_found(),
-        Err(err) => tracing::error!(error = %err.chain(), blast = token.blast, "could not record a tracked-link hit"),
+    if storage_ok {
+        match record(app, req, &token, &planroom, &job, head, now).await {
+            Ok(true) => {}
+            Ok(false) => return page::not_found(),
+            Err(err) => tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
+                target = token.target_id, "tracked-link hit not recorded"),
+        }
     }
     let Some(base) = base.or_else(|| app.fallback_url.clone()) else {
-        return page::not_found();
+        return if storage_ok { page::not_found() } else { page::unavailable() };
     };
     let session = ContactSession {
         planroom: token.planroom.clone(),

@@ -22,6 +22,15 @@ pub fn not_found() -> Response<Body> {
     html(StatusCode::NOT_FOUND, "Link not found", "This link is not valid. Please use the latest e-mail you received.")
 }
 
+/// Nowhere to send the recipient: the planroom's address cannot be read and no fallback is set.
+pub fn unavailable() -> Response<Body> {
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again shortly",
+        "The planroom is briefly unavailable. Please try the link again in a minute.",
+    )
+}
+
 /// The link has expired.
 pub fn gone() -> Response<Body> {
     html(StatusCode::GONE, "Link expired", "This link has expired. Please ask the planroom for a new one.")

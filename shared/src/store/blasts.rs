@@ -56,13 +56,16 @@ impl DynamoStore {
         if let Some(sent_at) = &blast.sent_at {
             head.insert("sent_at".into(), s(sent_at));
         }
-        let mut items = vec![head];
-        items.extend(blast.recipients.iter().map(|r| recipient_item(&job_pk, job, blast_id, blast, r)));
-        let chunks: Vec<Vec<Item>> = items.chunks(BATCH).map(<[Item]>::to_vec).collect();
+        let recipients: Vec<Item> =
+            blast.recipients.iter().map(|r| recipient_item(&job_pk, job, blast_id, blast, r)).collect();
+        let chunks: Vec<Vec<Item>> = recipients.chunks(BATCH).map(<[Item]>::to_vec).collect();
         futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk)))
             .buffer_unordered(PARALLEL_BATCHES)
             .try_collect::<()>()
-            .await
+            .await?;
+        // The blast exists only once every recipient is stored: reads ignore recipients of a blast
+        // without its head, so a registration that failed half-way leaves nothing visible.
+        self.write_batch(vec![head]).await
     }
 
     async fn write_batch(&self, items: Vec<Item>) -> Result<()> {

@@ -55,22 +55,51 @@ impl DynamoStore {
     }
 }
 
-/// Loads the AWS configuration once, with timeouts well below API Gateway's 30 s so that a slow or
-/// absent dependency becomes a clear 503 instead of a gateway timeout. `SDK_ATTEMPT_TIMEOUT_MS`
-/// (default 3000) and `SDK_OPERATION_TIMEOUT_MS` (default 8000) tune them.
+/// Where the SDK sends requests and how long it waits.
+#[derive(Debug, Clone)]
+pub struct SdkSettings {
+    /// An endpoint override (the local stand-in); `None`: the SDK's own (or `AWS_ENDPOINT_URL`).
+    pub endpoint: Option<String>,
+    /// Longest wait for one attempt.
+    pub attempt_timeout: Duration,
+    /// Longest wait for an operation, retries included.
+    pub operation_timeout: Duration,
+}
+
+impl SdkSettings {
+    /// Timeouts well below API Gateway's 30 s, so that a slow or absent dependency becomes a clear
+    /// 503 instead of a gateway timeout: `SDK_ATTEMPT_TIMEOUT_MS` (default 3000) and
+    /// `SDK_OPERATION_TIMEOUT_MS` (default 8000).
+    pub fn from_env() -> Self {
+        let millis =
+            |name: &str, default: u64| Duration::from_millis(crate::config::number(name, default).unwrap_or(default));
+        SdkSettings {
+            endpoint: None,
+            attempt_timeout: millis("SDK_ATTEMPT_TIMEOUT_MS", 3000),
+            operation_timeout: millis("SDK_OPERATION_TIMEOUT_MS", 8000),
+        }
+    }
+}
+
+/// Loads the AWS configuration once, with [`SdkSettings::from_env`].
 pub async fn aws_config() -> aws_config::SdkConfig {
-    let millis =
-        |name: &str, default: u64| Duration::from_millis(crate::config::number(name, default).unwrap_or(default));
+    aws_config_with(&SdkSettings::from_env()).await
+}
+
+/// Loads the AWS configuration with explicit settings.
+pub async fn aws_config_with(settings: &SdkSettings) -> aws_config::SdkConfig {
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(2))
-        .operation_attempt_timeout(millis("SDK_ATTEMPT_TIMEOUT_MS", 3000))
-        .operation_timeout(millis("SDK_OPERATION_TIMEOUT_MS", 8000))
+        .connect_timeout(Duration::from_secs(2).min(settings.attempt_timeout))
+        .operation_attempt_timeout(settings.attempt_timeout)
+        .operation_timeout(settings.operation_timeout)
         .build();
-    aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    if let Some(endpoint) = &settings.endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
 }
 
 /// Maps an SDK failure: load, timeouts and unreachable endpoints are 503, the rest 500.

@@ -145,25 +145,44 @@ impl DynamoStore {
         Ok(who)
     }
 
-    /// Every recipient of the job's blasts, one per individual (one Query on the table, paged through).
+    /// Every recipient of the job's completely registered blasts, one per individual (two Queries
+    /// on the table, paged through: the blasts, then the recipients).
     pub async fn recipients(&self, planroom: &Id, job: &Id) -> Result<Vec<RecipientView>> {
+        let blasts: HashSet<String> = self
+            .job_items(planroom, job, "BLAST#", "blast_id")
+            .await?
+            .iter()
+            .filter_map(|i| get_s(i, "blast_id").map(str::to_owned))
+            .collect();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        let mut pages = self
-            .query_on("pk", keys::job_pk(planroom, job))
-            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":prefix", s(keys::RECIPIENT_PREFIX))
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| sdk_error("reading blast recipients", e))?;
+        for item in
+            self.job_items(planroom, job, keys::RECIPIENT_PREFIX, "individual_id, email, #name, blast_id").await?
+        {
             let recipient = RecipientView::from_item(&item);
-            if seen.insert(recipient.individual_id.clone()) {
+            if blasts.contains(&recipient.blast_id) && seen.insert(recipient.individual_id.clone()) {
                 out.push(recipient);
             }
         }
         Ok(out)
+    }
+
+    /// The job partition's items under a sort-key prefix, with only `projection`.
+    async fn job_items(&self, planroom: &Id, job: &Id, prefix: &str, projection: &str) -> Result<Vec<Item>> {
+        let mut query = self
+            .query_on("pk", keys::job_pk(planroom, job))
+            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":prefix", s(prefix))
+            .projection_expression(projection);
+        if projection.contains("#name") {
+            query = query.expression_attribute_names("#name", "name");
+        }
+        let mut pages = query.into_paginator().items().send();
+        let mut items = Vec::new();
+        while let Some(item) = pages.next().await {
+            items.push(item.map_err(|e| sdk_error("reading a job's items", e))?);
+        }
+        Ok(items)
     }
 
     /// A page of the planroom's first accesses in one month partition between `from` and `to`

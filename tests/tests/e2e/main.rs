@@ -3,5 +3,6 @@
 
 mod capture;
 mod exports;
+mod faults;
 mod links;
 mod queries;
