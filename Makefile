@@ -1,5 +1,5 @@
 # The two set-up commands of a fresh machine: `make dev` and `make test`.
-.PHONY: dev test test-unit test-e2e check-infra aws-up aws-down fmt lint
+.PHONY: dev test test-unit test-e2e check-infra aws-up aws-down fmt lint bench sam-validate sam-build
 
 dev: ## run the whole service locally on 127.0.0.1:3000
 	scripts/dev.sh
@@ -27,3 +27,6 @@ fmt:
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+bench: ## benchmarks; figures in BENCHMARKS.md (about 15 minutes)
+	scripts/bench.sh

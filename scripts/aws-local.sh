@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 state=.local
 mkdir -p "$state"
-pidfile="$state/moto.pid"
+pidfile="$state/moto-$MOTO_PORT.pid"
 
 install() {
   if [ ! -x .venv/bin/moto_server ] || ! cmp -s scripts/requirements.txt .venv/.requirements; then
@@ -35,18 +35,18 @@ start() {
     echo "local AWS stand-in already answers on $AWS_ENDPOINT_URL"
     return
   fi
-  .venv/bin/python scripts/moto_server.py 127.0.0.1 "$MOTO_PORT" >"$state/moto.log" 2>&1 &
+  .venv/bin/python scripts/moto_server.py 127.0.0.1 "$MOTO_PORT" >"$state/moto-$MOTO_PORT.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if answers; then
-      echo "local AWS stand-in on $AWS_ENDPOINT_URL (log: $state/moto.log)"
+      echo "local AWS stand-in on $AWS_ENDPOINT_URL (log: $state/moto-$MOTO_PORT.log)"
       return
     fi
     if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then break; fi
     sleep 0.2
   done
   echo "the local AWS stand-in did not start; its log:" >&2
-  cat "$state/moto.log" >&2
+  cat "$state/moto-$MOTO_PORT.log" >&2
   exit 1
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Template checks: cfn-lint, and the local table definition equals the template's.
+# Template checks: cfn-lint, the local table definition equals the template's, and the dev
+# server, the template and infra/openapi.yaml list the same routes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/aws-local.sh install >/dev/null
@@ -8,3 +9,4 @@ cargo build --quiet -p devserver
 target/debug/devserver table-definition >.local/table-definition.json
 target/debug/devserver routes >.local/routes.json
 .venv/bin/python scripts/check_infra.py .local/table-definition.json .local/routes.json
+.venv/bin/python scripts/check_openapi.py .local/routes.json

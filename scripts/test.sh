@@ -22,3 +22,5 @@ echo "== create the test table"
 target/debug/devserver create-table
 echo "== cargo test"
 cargo test --workspace --no-fail-fast
+echo "== schemathesis against the dev server"
+scripts/schemathesis.sh

@@ -95,6 +95,7 @@ pub fn decode_batch(body: &[u8]) -> Result<Vec<EventInput>> {
         .into_iter()
         .enumerate()
         .map(|(i, raw)| {
+            crate::json_shape::require_objects(&raw).map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
             let raw: RawEvent =
                 serde_json::from_value(raw).map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
             validate(raw).map_err(|e| Error::validation(format!("events[{i}].{e}")))
@@ -158,6 +159,8 @@ mod tests {
                 "x".repeat(257)
             ),
             r#"{"events":"x"}"#.into(),
+            r#"{"events":[["j","view",["file","f",null],null,null,null]]}"#.into(),
+            r#"{"events":[{"job_id":"j","activity":"view","object":["file","f"]}]}"#.into(),
             r#"42"#.into(),
         ];
         for body in cases {

@@ -57,6 +57,7 @@ pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T> {
     let bytes = body(req, MAX_BODY_BYTES)?;
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
+    crate::json_shape::require_objects(&value)?;
     serde_json::from_value(value).map_err(|e| Error::validation(e.to_string()))
 }
 

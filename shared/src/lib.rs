@@ -18,6 +18,7 @@ pub mod http;
 pub mod ids;
 pub mod individual;
 pub mod job;
+pub mod json_shape;
 pub mod keys;
 pub mod link_token;
 pub mod planroom;

@@ -135,8 +135,8 @@ fn recorded(item: &Item, first: bool) -> Recorded {
     Recorded { first, first_at: get_s(item, "first_at").unwrap_or_default().to_owned(), count: get_n(item, "count") }
 }
 
-/// The first-access record as first written.
-fn record_item(job_pk: &str, sk: &str, access: &Access<'_>) -> Item {
+/// The first-access record as first written (benchmarks load data with it too).
+pub fn record_item(job_pk: &str, sk: &str, access: &Access<'_>) -> Item {
     let event = access.event;
     let who = access.individual;
     let mut item: Item = HashMap::from([

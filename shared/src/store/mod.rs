@@ -3,7 +3,7 @@
 
 mod blasts;
 pub mod exports;
-mod first_access;
+pub mod first_access;
 mod jobs;
 pub mod page;
 pub mod reads;

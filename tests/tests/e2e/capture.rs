@@ -163,6 +163,7 @@ async fn bad_input_gets_its_status_and_leaves_the_table_as_it_was() {
     let long_id = "x".repeat(257);
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
         ("malformed JSON", b"{\"events\": [".to_vec(), 400),
+        ("event as an array", br#"[["job-1","view",["file","f9",null],null,null,null]]"#.to_vec(), 422),
         ("wrong type", event(json!({"job_id": 12})).to_string().into_bytes(), 422),
         ("unknown activity", event(json!({"activity": "print"})).to_string().into_bytes(), 422),
         ("unknown kind", event(json!({"object": {"kind": "folder", "id": "x"}})).to_string().into_bytes(), 422),

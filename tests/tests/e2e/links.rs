@@ -212,5 +212,7 @@ async fn blasts_are_for_staff_and_validated() {
     assert_eq!(app.json("POST", "/v1/jobs/job-1/blasts", Some(&app.staff()), &bad).await.status, 422);
     let open_redirect = json!({"base_url": "http://evil.test"});
     assert_eq!(app.json("PUT", "/v1/planroom", Some(&app.staff()), &open_redirect).await.status, 422);
+    let as_array = json!(["https://evil.example"]);
+    assert_eq!(app.json("PUT", "/v1/planroom", Some(&app.staff()), &as_array).await.status, 422);
     assert!(app.stored(&app.planroom).await.is_empty());
 }

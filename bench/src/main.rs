@@ -1,0 +1,134 @@
+//! Benchmarks against the local AWS stand-in (`scripts/bench.sh` runs them all and prints the
+//! figures recorded in BENCHMARKS.md):
+//!
+//! - `capture-cost`: DynamoDB requests and write units of a first access and of a repeat;
+//! - `load --job J --individuals N --records M`: loads a job's activity directly (BatchWriteItem);
+//! - `list --job J`: pages of the Activity tab through the API, with requests and read units a page;
+//! - `export --job J --format csv|pdf`: generates a detailed report with the worker; rows per second
+//!   and the process's peak memory.
+
+mod counter;
+mod load;
+
+use std::time::Instant;
+
+use shared::store::{DynamoStore, SdkSettings};
+
+use crate::counter::Counter;
+
+/// The benchmarks' own table and bucket in the stand-in.
+pub const TABLE: &str = "planroom-activity-bench";
+/// The benchmarks' bucket.
+pub const BUCKET: &str = "planroom-activity-bench-exports";
+/// The benchmarks' planroom.
+pub const PLANROOM: &str = "bench";
+
+type Fallible<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+#[tokio::main]
+async fn main() -> Fallible {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let number = |name: &str, default: usize| flag(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let job = flag("--job").unwrap_or_else(|| "bench-job".into());
+    let counter = Counter::default();
+    let sdk = shared::store::aws_config_with(&SdkSettings {
+        attempt_timeout: std::time::Duration::from_secs(120),
+        operation_timeout: std::time::Duration::from_secs(600),
+        ..SdkSettings::from_env()
+    })
+    .await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
+    );
+    let store = DynamoStore::new(client, TABLE);
+    shared::table::create_if_missing(&store).await.map_err(|e| e.chain())?;
+    match args.first().map(String::as_str) {
+        Some("capture-cost") => load::capture_cost(&store, &counter).await,
+        Some("load") => load::job(&store, &job, number("--individuals", 10_000), number("--records", 200_000)).await,
+        Some("list") => list(&sdk, &store, &counter, &job).await,
+        Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
+        _ => Err("usage: bench capture-cost | load | list | export (see the module docs)".into()),
+    }
+}
+
+/// Pages of the Activity tab: HTTP time through the dev server, and the store's own requests and
+/// read units for the same page.
+async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Counter, job: &str) -> Fallible {
+    let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
+    let job_id = shared::ids::Id::parse("job", job)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let settings =
+        devserver::Settings { table: TABLE.into(), bucket: BUCKET.into(), ..devserver::Settings::from_env()? };
+    let gateway = std::sync::Arc::new(devserver::gateway_with(sdk, &settings, &base)?);
+    tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
+    let token = devserver::DevAuthorizer::new(settings.jwt_secret.as_bytes())
+        .mint(&serde_json::json!({"sub": "bench", "planroom_id": PLANROOM, "role": "staff", "approved": true}), 3600);
+    let http = reqwest::Client::new();
+    for sort in ["name", "first_at"] {
+        let mut cursor: Option<String> = None;
+        for page in 1..=5 {
+            let mut url = format!("{base}/v1/jobs/{job}/activity/individuals?limit=50&sort={sort}");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let started = Instant::now();
+            let body: serde_json::Value = http.get(&url).bearer_auth(&token).send().await?.json().await?;
+            let millis = started.elapsed().as_secs_f64() * 1000.0;
+            let items = body["items"].as_array().map_or(0, Vec::len);
+            cursor = body["next_cursor"].as_str().map(str::to_owned);
+            println!("list sort={sort} page={page} items={items} http_ms={millis:.1}");
+        }
+    }
+    // The same first page read straight from the store, to count requests and read units.
+    let order = shared::store::reads::IndividualOrder::Name;
+    let args = shared::store::page::PageArgs { limit: 50, start: None };
+    counter.reset();
+    let page = store.individuals(&planroom, &job_id, order, false, args).await.map_err(|e| e.chain())?;
+    let bytes: usize = page.items.iter().map(load::item_size).sum();
+    println!(
+        "list page of 50: dynamodb_requests={} ({}), items_read<=51, bytes~{bytes}, read_units~{:.1} (eventually consistent)",
+        counter.total(),
+        counter.summary(),
+        load::read_units(bytes * 51 / 50)
+    );
+    Ok(())
+}
+
+/// Generates a detailed report of `job` with the worker, timing it, and reports peak memory.
+async fn export(sdk: &shared::store::SdkConfig, store: &DynamoStore, job: &str, pdf: bool) -> Fallible {
+    use shared::export::{ExportRequest, Format, Report};
+    let bucket = export::storage::Bucket::new(sdk, BUCKET.into(), true);
+    export::storage::create_bucket_if_missing(&bucket).await.map_err(|e| e.chain())?;
+    let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
+    let request = ExportRequest {
+        job: shared::ids::Id::parse("job", job)?,
+        format: if pdf { Format::Pdf } else { Format::Csv },
+        report: Report::Detailed,
+        individual_id: None,
+        time_zone: Some("America/Chicago".into()),
+        include_automated: false,
+    };
+    let id = shared::export::export_id(&planroom, "bench", None).map_err(|e| e.chain())?;
+    let now = shared::time::now();
+    store
+        .create_export(&planroom, &id, &request, "bench", &now.1, now.0.as_second() + 3600)
+        .await
+        .map_err(|e| e.chain())?;
+    let worker = export::worker::Worker::new(store.clone(), bucket);
+    let started = Instant::now();
+    worker.process(PLANROOM, &id).await.map_err(|e| e.chain())?;
+    let secs = started.elapsed().as_secs_f64();
+    let done = store.export(&planroom, &id).await.map_err(|e| e.chain())?.ok_or("export vanished")?;
+    println!(
+        "export format={} status={:?} rows={} bytes={} seconds={secs:.1} rows_per_second={:.0} peak_rss_kib={}",
+        request.format.as_str(),
+        done.status,
+        done.rows,
+        done.bytes,
+        done.rows as f64 / secs,
+        load::peak_rss_kib()
+    );
+    Ok(())
+}
