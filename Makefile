@@ -30,3 +30,9 @@ lint:
 
 bench: ## benchmarks; figures in BENCHMARKS.md (about 15 minutes)
 	scripts/bench.sh
+
+sam-validate: ## sam validate --lint (own venv .venv-sam)
+	scripts/sam.sh validate
+
+sam-build: ## sam build: one arm64 bootstrap per function in .aws-sam/build
+	scripts/sam.sh build

@@ -16,14 +16,19 @@ cargo bench -p shared --bench tokens 2>&1 | grep -E "time:|^[a-z]"
 echo "== capture: requests and write units"
 $bench capture-cost
 
+echo "== report generation (writers + S3 multipart upload) at two sizes"
+for rows in 20000 200000; do
+  for format in csv pdf; do
+    $bench render --rows "$rows" --format "$format"
+  done
+done
+
+echo "== exports end to end through the stand-in (2,000 records)"
+$bench load --job bench-2k --individuals 100 --records 2000
+for format in csv pdf; do
+  $bench export --job bench-2k --format "$format"
+done
+
 echo "== list route: 10,000 individuals, 200,000 first-access records"
 $bench load --job bench-200k --individuals 10000 --records 200000
 $bench list --job bench-200k
-
-echo "== exports at two sizes"
-$bench load --job bench-20k --individuals 1000 --records 20000
-for job in bench-20k bench-200k; do
-  for format in csv pdf; do
-    $bench export --job "$job" --format "$format"
-  done
-done

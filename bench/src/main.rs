@@ -5,7 +5,9 @@
 //! - `load --job J --individuals N --records M`: loads a job's activity directly (BatchWriteItem);
 //! - `list --job J`: pages of the Activity tab through the API, with requests and read units a page;
 //! - `export --job J --format csv|pdf`: generates a detailed report with the worker; rows per second
-//!   and the process's peak memory.
+//!   and the process's peak memory;
+//! - `render --rows N --format csv|pdf`: the same writers and multipart upload fed generated rows,
+//!   to measure generation apart from the stand-in's reads (moto scans its whole table per Query).
 
 mod counter;
 mod load;
@@ -48,6 +50,9 @@ async fn main() -> Fallible {
         Some("load") => load::job(&store, &job, number("--individuals", 10_000), number("--records", 200_000)).await,
         Some("list") => list(&sdk, &store, &counter, &job).await,
         Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
+        Some("render") => {
+            render(&sdk, &store, number("--rows", 200_000), flag("--format").as_deref() == Some("pdf")).await
+        }
         _ => Err("usage: bench capture-cost | load | list | export (see the module docs)".into()),
     }
 }
@@ -92,6 +97,36 @@ async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Cou
         counter.total(),
         counter.summary(),
         load::read_units(bytes * 51 / 50)
+    );
+    Ok(())
+}
+
+/// Feeds `rows` generated records through the report writer and the multipart upload.
+async fn render(sdk: &shared::store::SdkConfig, store: &DynamoStore, rows: usize, pdf: bool) -> Fallible {
+    use shared::export::{ExportRequest, Format, Report};
+    let bucket = export::storage::Bucket::new(sdk, BUCKET.into(), true);
+    export::storage::create_bucket_if_missing(&bucket).await.map_err(|e| e.chain())?;
+    let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
+    let request = ExportRequest {
+        job: shared::ids::Id::parse("job", "bench-render")?,
+        format: if pdf { Format::Pdf } else { Format::Csv },
+        report: Report::Detailed,
+        individual_id: None,
+        time_zone: Some("America/Chicago".into()),
+        include_automated: false,
+    };
+    let worker = export::worker::Worker::new(store.clone(), bucket);
+    let started = Instant::now();
+    let outcome = worker
+        .generate_synthetic(&planroom, &format!("render-{rows}"), &request, rows as u64)
+        .await
+        .map_err(|e| e.chain())?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "render format={} rows={rows} seconds={secs:.1} rows_per_second={:.0} outcome={outcome:?} peak_rss_kib={}",
+        request.format.as_str(),
+        rows as f64 / secs,
+        load::peak_rss_kib()
     );
     Ok(())
 }

@@ -34,6 +34,9 @@ pub struct Context<'a> {
     pub zone_name: String,
     /// When the report was generated (UTC, stored form).
     pub generated_at: String,
+    /// Benchmarks only: generate this many first-access records instead of reading them, so the
+    /// writers and the upload can be measured apart from the storage they read.
+    pub generated_records: Option<u64>,
 }
 
 impl Context<'_> {
@@ -57,7 +60,7 @@ impl Context<'_> {
     /// The first-access records of the report, page by page: human ones, then automated ones
     /// when asked for; only one individual's for an individual report.
     pub fn records(&self) -> RecordPages<'_> {
-        RecordPages { ctx: self, automated: false, start: None, done: false }
+        RecordPages { ctx: self, automated: false, start: None, done: false, generated: 0 }
     }
 
     /// The job's individuals by name, page by page.
@@ -79,12 +82,19 @@ pub struct RecordPages<'a> {
     automated: bool,
     start: Option<BTreeMap<String, String>>,
     done: bool,
+    generated: u64,
 }
 
 impl RecordPages<'_> {
     /// The next non-empty page, or `None` at the end.
     pub async fn next(&mut self) -> Result<Option<Vec<AccessRecord>>> {
         let ctx = self.ctx;
+        if let Some(total) = ctx.generated_records {
+            let page: Vec<AccessRecord> =
+                (self.generated..total.min(self.generated + PAGE_ITEMS as u64)).map(generated).collect();
+            self.generated += page.len() as u64;
+            return Ok(Some(page).filter(|p| !p.is_empty()));
+        }
         let individual = ctx.request.individual_id.as_ref().map(Id::as_str);
         while !self.done {
             let args = PageArgs { limit: PAGE_ITEMS, start: self.start.take() };
@@ -135,6 +145,33 @@ impl IndividualPages<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// A plausible record, 20 files per individual, for benchmarks.
+fn generated(n: u64) -> AccessRecord {
+    use shared::records::{ObjectView, SectionView};
+    let person = n / 20;
+    AccessRecord {
+        job_id: "bench-job".into(),
+        individual_id: format!("{person:032x}"),
+        name: format!("Person {person:05} Ångström"),
+        email: Some(format!("person{person:05}@company{}.test", person % 50)),
+        company_name: Some(format!("Company {:02}", person % 50)),
+        activity: "view".into(),
+        object: ObjectView {
+            kind: "file".into(),
+            id: format!("file-{:04}", n % 20),
+            name: format!("A-{:03} Floor plan.pdf", n % 20),
+        },
+        section: Some(SectionView { id: "s-1".into(), name: "Drawings".into() }),
+        first_at: "2026-11-25T14:03:07.123Z".into(),
+        last_at: "2026-11-25T16:44:00.500Z".into(),
+        count: n % 7 + 1,
+        source: "login".into(),
+        device: Some("desktop".into()),
+        automated: false,
+        automated_reason: None,
     }
 }
 

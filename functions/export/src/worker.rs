@@ -78,6 +78,28 @@ impl Worker {
     }
 
     async fn generate(&self, planroom: &Id, export_id: &str, request: &ExportRequest) -> Result<Outcome> {
+        self.generate_with(planroom, export_id, request, None).await
+    }
+
+    /// Generates a report whose records are made up rather than read (benchmarks): the same
+    /// writers and upload, apart from the storage they read.
+    pub async fn generate_synthetic(
+        &self,
+        planroom: &Id,
+        export_id: &str,
+        request: &ExportRequest,
+        rows: u64,
+    ) -> Result<Outcome> {
+        self.generate_with(planroom, export_id, request, Some(rows)).await
+    }
+
+    async fn generate_with(
+        &self,
+        planroom: &Id,
+        export_id: &str,
+        request: &ExportRequest,
+        rows: Option<u64>,
+    ) -> Result<Outcome> {
         let job = self.store.get_job(planroom, &request.job).await?;
         let zone_name =
             request.time_zone.clone().or_else(|| job.as_ref().map(|j| j.time_zone.clone())).unwrap_or("UTC".into());
@@ -90,6 +112,7 @@ impl Worker {
             zone,
             zone_name,
             generated_at: report::now_text(),
+            generated_records: rows,
         };
         let s3_key = format!("exports/{}/{export_id}.{}", keys::part(planroom.as_str()), request.format.as_str());
         let buffer = SharedBuffer::default();
