@@ -16,24 +16,11 @@ import sys
 import yaml
 from cfnlint.decode import decode
 
+from check_infra import template_routes
+
 OPENAPI = "infra/openapi.yaml"
 TEMPLATE = "infra/template.yaml"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-def template_routes(template):
-    """{"METHOD /path": jwt} of the template's HttpApi events (as scripts/check_infra.py reads them)."""
-    routes = {}
-    for resource in template["Resources"].values():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        for event in resource.get("Properties", {}).get("Events", {}).values():
-            if event.get("Type") != "HttpApi":
-                continue
-            props = event["Properties"]
-            authorizer = props.get("Auth", {}).get("Authorizer")
-            routes[f"{props['Method'].upper()} {props['Path']}"] = authorizer != "NONE"
-    return routes
 
 
 def openapi_routes(doc):

@@ -159,39 +159,24 @@ async fn pdf_reports_print_the_job_the_people_and_page_numbers() {
     }
 }
 
+async fn post_with_key(app: &TestApp, token: &str, key: &str, body: &Value) -> e2e::Answer {
+    let bearer = format!("Bearer {token}");
+    let headers = [("authorization", bearer.as_str()), ("idempotency-key", key)];
+    app.send_with("POST", "/v1/jobs/job-1/exports", &headers, Some(body.to_string().into_bytes())).await
+}
+
 #[tokio::test]
 async fn the_same_idempotency_key_returns_the_same_export_and_other_companies_get_404() {
     let app = TestApp::spawn().await;
     captured_job(&app).await;
     let staff = app.staff();
     let body = json!({"format": "csv", "report": "summary"});
-    let first = app
-        .send_with(
-            "POST",
-            "/v1/jobs/job-1/exports",
-            &[("authorization", &format!("Bearer {staff}")), ("idempotency-key", "k-1")],
-            Some(body.to_string().into_bytes()),
-        )
-        .await;
-    let again = app
-        .send_with(
-            "POST",
-            "/v1/jobs/job-1/exports",
-            &[("authorization", &format!("Bearer {staff}")), ("idempotency-key", "k-1")],
-            Some(body.to_string().into_bytes()),
-        )
-        .await;
+    let first = post_with_key(&app, &staff, "k-1", &body).await;
+    let again = post_with_key(&app, &staff, "k-1", &body).await;
     assert_eq!(first.status, 202);
     assert_eq!(again.status, 202);
     assert_eq!(first.body["export_id"], again.body["export_id"]);
-    let other = app
-        .send_with(
-            "POST",
-            "/v1/jobs/job-1/exports",
-            &[("authorization", &format!("Bearer {staff}")), ("idempotency-key", "k-2")],
-            Some(body.to_string().into_bytes()),
-        )
-        .await;
+    let other = post_with_key(&app, &staff, "k-2", &body).await;
     assert_ne!(first.body["export_id"], other.body["export_id"]);
     let stored = app.stored(&app.planroom).await;
     assert_eq!(stored.iter().filter(|i| text(i, "sk").starts_with("EXPORT#")).count(), 2);
