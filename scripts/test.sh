@@ -26,5 +26,5 @@ echo "== schemathesis against the dev server"
 scripts/schemathesis.sh
 echo "== sam validate --lint"
 scripts/sam.sh validate
-echo "== sam build (cargo-lambda, arm64; the longest step: ~18 minutes clean on 2 cores)"
+echo "== sam build (cargo-lambda, arm64; the longest step: ~7 minutes clean on 2 cores)"
 scripts/sam.sh build
