@@ -50,6 +50,17 @@ async fn ready(app: &TestApp, token: &str, export_id: &str) -> Value {
     panic!("export {export_id} was not ready within 60 s");
 }
 
+/// The report object as stored in the bucket, read with the S3 API (not the presigned URL).
+async fn stored_object(app: &TestApp, export_id: &str) -> Vec<u8> {
+    let stored = app.stored(&app.planroom).await;
+    let item = stored.iter().find(|i| text(i, "export_id") == export_id).expect("the export item");
+    let sdk = shared::store::aws_config().await;
+    let bucket = export::storage::Bucket::new(&sdk, e2e::TEST_BUCKET.into(), true);
+    let object =
+        bucket.client().get_object().bucket(e2e::TEST_BUCKET).key(text(item, "s3_key")).send().await.expect("object");
+    object.body.collect().await.expect("object bytes").into_bytes().to_vec()
+}
+
 async fn download(app: &TestApp, url: &str) -> Vec<u8> {
     let res = app.http.get(url).send().await.expect("download");
     assert_eq!(res.status(), 200);
@@ -86,6 +97,7 @@ async fn a_csv_export_parses_back_to_the_captured_activity_row_for_row() {
     assert!((13..=15).contains(&minutes), "the URL lives about 15 minutes, not {minutes}");
     let bytes = download(&app, url).await;
     assert_eq!(bytes.len() as u64, export["bytes"].as_u64().unwrap());
+    assert_eq!(bytes, stored_object(&app, &id).await, "the presigned URL downloads the bytes the worker uploaded");
 
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let headers = reader.headers().unwrap().clone();
