@@ -6,8 +6,8 @@
 //! It is a signed token (purpose `"session"`), so the server stores nothing, and it cannot be
 //! confused with a link token even when both are signed with the same key.
 
-use crate::signing::Keyring;
 use crate::signing::codec::{Reader, Writer};
+use crate::signing::{Keyring, open_expiring};
 
 /// Signing purpose of contact sessions; keeps them apart from every other token kind.
 const PURPOSE: &str = "session";
@@ -49,13 +49,8 @@ impl ContactSession {
 
     /// Verifies and reads a session token; a genuine one is `Expired` once `now_unix >= expires_at`.
     pub fn decode(token: &str, keys: &Keyring, now_unix: i64) -> Result<ContactSession, SessionError> {
-        // Signature first: nothing unauthenticated reaches the parser.
-        let payload = keys.verify(PURPOSE, token).map_err(|_| SessionError::Invalid)?;
-        let session = Self::from_payload(&payload).ok_or(SessionError::Invalid)?;
-        if now_unix >= session.expires_at {
-            return Err(SessionError::Expired);
-        }
-        Ok(session)
+        let refusals = (SessionError::Invalid, SessionError::Expired);
+        open_expiring(keys, PURPOSE, token, now_unix, Self::from_payload, |s: &Self| s.expires_at, refusals)
     }
 
     fn to_payload(&self) -> Vec<u8> {

@@ -7,8 +7,8 @@
 //! expire, and decoding checks the signature before reading a single field.
 
 use crate::activity::{Activity, ObjectKind};
-use crate::signing::Keyring;
 use crate::signing::codec::{Reader, Writer};
+use crate::signing::{Keyring, open_expiring};
 
 /// Signing purpose of link tokens; keeps them apart from every other token kind.
 const PURPOSE: &str = "link";
@@ -56,13 +56,8 @@ impl LinkToken {
 
     /// Verifies and reads a token; a genuine one is `Expired` once `now_unix >= expires_at`.
     pub fn decode(token: &str, keys: &Keyring, now_unix: i64) -> Result<LinkToken, LinkError> {
-        // Signature first: nothing unauthenticated reaches the parser.
-        let payload = keys.verify(PURPOSE, token).map_err(|_| LinkError::Invalid)?;
-        let link = Self::from_payload(&payload).ok_or(LinkError::Invalid)?;
-        if now_unix >= link.expires_at {
-            return Err(LinkError::Expired);
-        }
-        Ok(link)
+        let refusals = (LinkError::Invalid, LinkError::Expired);
+        open_expiring(keys, PURPOSE, token, now_unix, Self::from_payload, |l: &Self| l.expires_at, refusals)
     }
 
     fn to_payload(&self) -> Vec<u8> {

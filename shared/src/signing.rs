@@ -201,6 +201,27 @@ fn build_key(n: usize, kid: String, secret: &[u8]) -> Result<Key, ConfigError> {
 /// fixed order; strings are a `u16` big-endian length plus UTF-8, integers big-endian.
 ///
 /// Decoding is strict (every byte accounted for) so that one payload has exactly one meaning.
+/// Opens an expiring token: the signature is checked first (nothing unauthenticated reaches the
+/// parser), then the payload is parsed strictly, then the expiry (`now_unix >= expires_at` is
+/// expired). `refusals` are the caller's `(invalid, expired)` errors.
+pub(crate) fn open_expiring<T, E>(
+    keys: &Keyring,
+    purpose: &str,
+    token: &str,
+    now_unix: i64,
+    parse: impl FnOnce(&[u8]) -> Option<T>,
+    expires_at: impl FnOnce(&T) -> i64,
+    refusals: (E, E),
+) -> Result<T, E> {
+    let (invalid, expired) = refusals;
+    let Ok(payload) = keys.verify(purpose, token) else { return Err(invalid) };
+    let Some(opened) = parse(&payload) else { return Err(invalid) };
+    if now_unix >= expires_at(&opened) {
+        return Err(expired);
+    }
+    Ok(opened)
+}
+
 pub(crate) mod codec {
     /// Longest string a payload may carry; ids are far shorter, so anything longer is garbage.
     pub(crate) const MAX_STR_BYTES: usize = 1024;

@@ -68,29 +68,30 @@ pub async fn write(ctx: &Context<'_>, buffer: &SharedBuffer, upload: &mut Upload
         out.write_record(SUMMARY_COLUMNS).map_err(csv_error)?;
         let mut pages = ctx.individuals();
         while let Some(page) = pages.next().await? {
-            for summary in &page {
-                out.write_record(summary_row(ctx, summary).iter().map(|c| neutralise(c).into_owned()))
-                    .map_err(csv_error)?;
-                rows += 1;
-            }
-            out.flush().map_err(|e| Error::internal("writing CSV", e))?;
+            rows += write_page(&mut out, page.iter().map(|s| summary_row(ctx, s)))?;
             upload.flush(buffer).await?;
         }
     } else {
         out.write_record(RECORD_COLUMNS).map_err(csv_error)?;
         let mut pages = ctx.records();
         while let Some(page) = pages.next().await? {
-            for record in &page {
-                out.write_record(record_row(ctx, record).iter().map(|c| neutralise(c).into_owned()))
-                    .map_err(csv_error)?;
-                rows += 1;
-            }
-            out.flush().map_err(|e| Error::internal("writing CSV", e))?;
+            rows += write_page(&mut out, page.iter().map(|r| record_row(ctx, r)))?;
             upload.flush(buffer).await?;
         }
     }
     out.flush().map_err(|e| Error::internal("writing CSV", e))?;
     Ok(rows)
+}
+
+/// Writes one page of rows, every cell neutralised, and flushes them into the buffer.
+fn write_page(out: &mut csv::Writer<SharedBuffer>, rows: impl Iterator<Item = Vec<String>>) -> Result<u64> {
+    let mut written = 0;
+    for row in rows {
+        out.write_record(row.iter().map(|c| neutralise(c).into_owned())).map_err(csv_error)?;
+        written += 1;
+    }
+    out.flush().map_err(|e| Error::internal("writing CSV", e))?;
+    Ok(written)
 }
 
 fn record_row(ctx: &Context<'_>, r: &AccessRecord) -> Vec<String> {

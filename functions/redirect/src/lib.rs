@@ -166,9 +166,15 @@ async fn record(
     head: bool,
     now: jiff::Timestamp,
 ) -> Result<bool> {
-    let Some(recipient) = app.store.recipient(planroom, job, &token.recipient, &token.blast).await? else {
+    // The recipient and the target's name are independent reads: one round trip, not two.
+    let (recipient, target_name) = tokio::try_join!(
+        app.store.recipient(planroom, job, &token.recipient, &token.blast),
+        app.store.blast_target_name(planroom, job, &token.blast, token.target_kind.as_str(), &token.target_id),
+    )?;
+    let Some(recipient) = recipient else {
         return Ok(false);
     };
+    let target_name = target_name.unwrap_or_default();
     let link = format!("{}#{}#{}", token.action.as_str(), token.target_kind.as_str(), token.target_id);
     let burst = app.store.note_link_hit(planroom, job, &token.recipient, &link, now.as_second()).await?;
     let source_ip = match req.request_context_ref() {
@@ -184,11 +190,6 @@ async fn record(
         distinct_links_in_burst: burst,
     };
     let automated = app.rules.classify(&hit).map(|signal| signal.code());
-    let target_name = app
-        .store
-        .blast_target_name(planroom, job, &token.blast, token.target_kind.as_str(), &token.target_id)
-        .await?
-        .unwrap_or_default();
     let event = EventInput {
         job: job.clone(),
         activity: token.action,
