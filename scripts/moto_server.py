@@ -1,10 +1,13 @@
-"""moto's server with one change: requests are handled one at a time.
+"""moto's server, patched to the cost shape of DynamoDB, answering one request at a time.
 
-moto is not thread-safe: a failed TransactWriteItems restores a snapshot of the whole table taken
-before it began, undoing writes that other threads made meanwhile. Real DynamoDB has no such race,
-so the stand-in serialises requests (connections still run on their own threads, for keep-alive).
+The patches (`scripts/moto_patches.py`) make a transaction cost its own items instead of a copy of
+the table, make a Query cost its page instead of a walk of the table, and make a retried
+TransactWriteItems idempotent by ClientRequestToken, as DynamoDB is. Requests stay serialised:
+moto's models are not thread-safe, and with the patches one request takes about a millisecond,
+so a queue of concurrent clients drains quickly (connections still run on their own threads, for
+keep-alive).
 
-Usage: moto_server.py HOST PORT
+Usage: moto_server.py HOST PORT [--stock]   (--stock: moto as released, for the conformance test)
 """
 import os
 import signal
@@ -14,9 +17,13 @@ import threading
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+import moto_patches
+
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
+    if "--stock" not in sys.argv[3:]:
+        moto_patches.apply_all()
     os.environ.setdefault("MOTO_PORT", str(port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
