@@ -59,6 +59,36 @@ def check_routes(template, served):
     return failures, len(declared)
 
 
+BUDGETS = {"REQUEST_BUDGET_MS": None, "REDIRECT_BUDGET_MS": 3000}
+
+
+def check_budgets(template):
+    """Every function answers within its time budget, which must end a second before its timeout
+    (and, for tracked links, leave the recipient's redirect under 3 s)."""
+    failures = []
+    globals_ = template.get("Globals", {}).get("Function", {})
+    default_timeout = globals_.get("Timeout", 3)
+    default_env = globals_.get("Environment", {}).get("Variables", {})
+    for name, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties", {})
+        if not any(e.get("Type") == "HttpApi" for e in props.get("Events", {}).values()):
+            continue
+        timeout_ms = 1000 * props.get("Timeout", default_timeout)
+        env = {**default_env, **props.get("Environment", {}).get("Variables", {})}
+        budget = env.get("REDIRECT_BUDGET_MS") if name == "RedirectFunction" else env.get("REQUEST_BUDGET_MS")
+        ceiling = BUDGETS["REDIRECT_BUDGET_MS"] if name == "RedirectFunction" else None
+        if budget is None:
+            failures.append(f"{name}: no time budget set")
+            continue
+        if int(budget) + 1000 > timeout_ms:
+            failures.append(f"{name}: budget {budget} ms is not a second below its timeout of {timeout_ms} ms")
+        if ceiling is not None and int(budget) + 500 > ceiling:
+            failures.append(f"{name}: budget {budget} ms leaves no room to redirect within {ceiling} ms")
+    return failures
+
+
 def main():
     template, matches = decode("infra/template.yaml")
     if matches:
@@ -66,9 +96,10 @@ def main():
     failures = check_table(template, json.load(open(sys.argv[1])))
     route_failures, count = check_routes(template, json.load(open(sys.argv[2])))
     failures += route_failures
+    failures += check_budgets(template)
     if failures:
         sys.exit("code and template differ:\n  " + "\n  ".join(failures))
-    print(f"table definition and {count} routes match the template")
+    print(f"table definition, {count} routes and the functions' time budgets match the template")
 
 
 if __name__ == "__main__":

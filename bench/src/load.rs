@@ -9,13 +9,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 use shared::activity::{Activity, ObjectKind};
 use shared::event::{EventInput, ObjectRef};
-use shared::first_access::{Access, FirstAccessStore, Source};
+use shared::first_access::{Capture, Source};
 use shared::ids::{Id, Name};
 use shared::individual::{Email, Individual};
 use shared::keys;
 use shared::store::{DynamoStore, Item};
 
-use crate::counter::Counter;
 use crate::{Fallible, PLANROOM};
 
 /// DynamoDB's size of an item: attribute names plus values.
@@ -34,7 +33,8 @@ fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-fn write_units(bytes: usize) -> usize {
+/// Write units of writing an item of `bytes` once (outside a transaction).
+pub fn write_units(bytes: usize) -> usize {
     bytes.div_ceil(1024).max(1)
 }
 
@@ -54,6 +54,7 @@ pub fn peak_rss_kib() -> u64 {
 
 fn event(job: &Id, file: usize) -> Fallible<EventInput> {
     Ok(EventInput {
+        event_id: None,
         job: job.clone(),
         activity: Activity::View,
         object: ObjectRef {
@@ -75,63 +76,6 @@ fn person(i: usize) -> Fallible<Individual> {
     ))
 }
 
-/// Requests and write units of one first access and one repeat, through the real write path.
-pub async fn capture_cost(store: &DynamoStore, counter: &Counter) -> Fallible {
-    let planroom = Id::parse("planroom", PLANROOM)?;
-    let job = Id::parse("job", &format!("cost-{}", jiff::Timestamp::now().as_millisecond()))?;
-    let who = person(1)?;
-    let event = event(&job, 1)?;
-    let at = shared::time::now().1;
-    let access = Access {
-        planroom: &planroom,
-        individual: &who,
-        event: &event,
-        source: &Source::Login,
-        automated: None,
-        at: &at,
-    };
-    counter.reset();
-    let first = store.record(&access).await.map_err(|e| e.chain())?;
-    println!("first access: first={} requests={} ({})", first.first, counter.total(), counter.summary());
-    counter.reset();
-    let repeat = store.record(&access).await.map_err(|e| e.chain())?;
-    println!(
-        "repeat: first={} count={} requests={} ({})",
-        repeat.first,
-        repeat.count,
-        counter.total(),
-        counter.summary()
-    );
-    let job_pk = keys::job_pk(&planroom, &job);
-    let get = |sk: String| {
-        store
-            .client()
-            .get_item()
-            .table_name(store.table())
-            .key("pk", AttributeValue::S(job_pk.clone()))
-            .key("sk", AttributeValue::S(sk))
-            .send()
-    };
-    let record = get(keys::first_access_sk(&who.id, Activity::View, ObjectKind::File, &event.object.id, false))
-        .await?
-        .item
-        .unwrap_or_default();
-    let summary = get(keys::individual_sk(&who.id)).await?.item.unwrap_or_default();
-    let (r, s) = (write_units(item_size(&record)), write_units(item_size(&summary)));
-    println!(
-        "item sizes: first-access {} B, summary {} B\n\
-         first access write units: table {} (failed conditional UpdateItem 1 + transaction 2×({r}+{s})), indexes {} (record in gsi1+gsi2, summary in gsi1..3)\n\
-         repeat write units: table {} (UpdateItem {r} + UpdateItem {s}), indexes {}",
-        item_size(&record),
-        item_size(&summary),
-        1 + 2 * (r + s),
-        2 * r + 3 * s,
-        r + s,
-        2 * r + 3 * s,
-    );
-    Ok(())
-}
-
 /// Loads `individuals` people with `records` first accesses between them into `job`.
 pub async fn job(store: &DynamoStore, job: &str, individuals: usize, records: usize) -> Fallible {
     let started = Instant::now();
@@ -143,20 +87,21 @@ pub async fn job(store: &DynamoStore, job: &str, individuals: usize, records: us
     let mut items = Vec::with_capacity(records + individuals);
     for i in 0..individuals {
         let who = person(i)?;
-        for f in 0..per_person.min(records - (i * per_person).min(records)) {
-            let event = event(&job, f)?;
-            let access = Access {
-                planroom: &planroom,
-                individual: &who,
-                event: &event,
-                source: &Source::Login,
-                automated: None,
-                at: &at,
-            };
-            let sk = keys::first_access_sk(&who.id, Activity::View, ObjectKind::File, &event.object.id, false);
-            items.push(shared::store::first_access::record_item(&job_pk, &sk, &access));
+        let events = (0..per_person.min(records - (i * per_person).min(records)))
+            .map(|f| event(&job, f))
+            .collect::<Fallible<Vec<_>>>()?;
+        let capture = Capture {
+            planroom: &planroom,
+            individual: &who,
+            source: &Source::Login,
+            automated: None,
+            at: &at,
+            events: &events,
+        };
+        for (e, event) in events.iter().enumerate() {
+            items.push(shared::store::first_access::record_item(&capture, e, &capture.record_key(event), 1));
         }
-        items.push(summary_item(&job_pk, &who, per_person, &at));
+        items.push(summary_item(&job_pk, &who, per_person, &at, false));
     }
     let total = items.len();
     let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
@@ -168,31 +113,75 @@ pub async fn job(store: &DynamoStore, job: &str, individuals: usize, records: us
     Ok(())
 }
 
-/// An individual summary as the capture path leaves it after `files` first views (fixture data).
-fn summary_item(job_pk: &str, who: &Individual, files: usize, at: &str) -> Item {
-    let name = keys::sort_text(who.name.as_str());
-    let company = who.company_name.as_ref().map(|c| keys::sort_text(c.as_str())).unwrap_or_default();
-    let ind_pk = keys::individuals_gsi_pk(job_pk);
+/// Loads a job that e-mail scanners walked: `recipients` recipients whose `links` links a
+/// scanner opened (one automated record each, and a summary in the scanners' partitions), plus
+/// `people` people with `links` human first accesses each.
+pub async fn scanned_job(store: &DynamoStore, job: &str, recipients: usize, links: usize, people: usize) -> Fallible {
+    let started = Instant::now();
+    let planroom = Id::parse("planroom", PLANROOM)?;
+    let job = Id::parse("job", job)?;
+    let job_pk = keys::job_pk(&planroom, &job);
+    let at = shared::time::now().1;
+    let blast = Source::Blast(Id::parse("blast", "b-scanned")?);
+    let events = (0..links).map(|f| event(&job, f)).collect::<Fallible<Vec<_>>>()?;
+    let mut items = Vec::with_capacity(recipients * (links + 1) + people * (links + 1));
+    for i in 0..recipients + people {
+        let who = person(i)?;
+        let automated = (i < recipients).then_some("scanner_network");
+        let source = if automated.is_some() { &blast } else { &Source::Login };
+        let capture = Capture { planroom: &planroom, individual: &who, source, automated, at: &at, events: &events };
+        for (e, event) in events.iter().enumerate() {
+            items.push(shared::store::first_access::record_item(&capture, e, &capture.record_key(event), 1));
+        }
+        items.push(summary_item(&job_pk, &who, links, &at, automated.is_some()));
+    }
+    let total = items.len();
+    let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
+    futures::stream::iter(chunks.into_iter().map(|chunk| write(store, chunk)))
+        .buffer_unordered(4)
+        .try_collect::<()>()
+        .await?;
+    println!(
+        "loaded {total} items ({recipients} scanned recipients x {links} links, {people} people) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// An individual summary as the capture path leaves it after `files` first views (fixture data),
+/// by a person or (`automated`) by a scanner only.
+fn summary_item(job_pk: &str, who: &Individual, files: usize, at: &str, automated: bool) -> Item {
+    let company = who.company_name.as_ref().map(|c| c.as_str()).unwrap_or_default();
+    let ind_pk = keys::individuals_gsi_pk(job_pk, automated);
     let s = |v: String| AttributeValue::S(v);
-    HashMap::from([
+    let mut item: Item = HashMap::from([
         ("pk".into(), s(job_pk.into())),
         ("sk".into(), s(keys::individual_sk(&who.id))),
         ("type".into(), s("individual".into())),
         ("individual_id".into(), s(who.id.clone())),
         ("name".into(), s(who.name.to_string())),
         ("email".into(), s(who.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default())),
-        ("company_name".into(), s(who.company_name.as_ref().map(ToString::to_string).unwrap_or_default())),
-        ("sources".into(), AttributeValue::Ss(vec!["login".into()])),
-        ("files_viewed".into(), AttributeValue::N(files.to_string())),
-        ("first_at".into(), s(at.into())),
-        ("last_at".into(), s(at.into())),
+        ("company_name".into(), s(company.into())),
         ("gsi1pk".into(), s(ind_pk.clone())),
-        ("gsi1sk".into(), s(format!("{name}#{}", who.id))),
+        ("gsi1sk".into(), s(keys::name_gsi_sk(who.name.as_str(), &who.id))),
         ("gsi2pk".into(), s(ind_pk.clone())),
-        ("gsi2sk".into(), s(format!("{at}#{}", who.id))),
+        ("gsi2sk".into(), s(keys::first_seen_gsi_sk(at, &who.id))),
         ("gsi3pk".into(), s(ind_pk)),
-        ("gsi3sk".into(), s(format!("{company}#{name}#{}", who.id))),
-    ])
+        ("gsi3sk".into(), s(keys::company_gsi_sk(company, who.name.as_str(), &who.id))),
+    ]);
+    if automated {
+        item.insert("auto_sources".into(), AttributeValue::Ss(vec!["blast:b-scanned".into()]));
+        item.insert("auto_hits".into(), AttributeValue::N(files.to_string()));
+        item.insert("auto_first_at".into(), s(at.into()));
+        item.insert("auto_last_at".into(), s(at.into()));
+    } else {
+        item.insert("sources".into(), AttributeValue::Ss(vec!["login".into()]));
+        item.insert("files_viewed".into(), AttributeValue::N(files.to_string()));
+        item.insert("first_at".into(), s(at.into()));
+        item.insert("last_at".into(), s(at.into()));
+        item.insert("first_seen".into(), s(keys::first_seen_gsi_sk(at, &who.id)));
+    }
+    item
 }
 
 async fn write(store: &DynamoStore, items: Vec<Item>) -> Fallible {

@@ -1,14 +1,18 @@
 //! Benchmarks against the local AWS stand-in (`scripts/bench.sh` runs them all and prints the
 //! figures recorded in BENCHMARKS.md):
 //!
-//! - `capture-cost`: DynamoDB requests and write units of a first access and of a repeat;
+//! - `capture-cost`: DynamoDB requests and write units of a first access, a repeat, an event with
+//!   an `event_id` and its duplicate, a scanner's hit of a tracked link and a person's click;
 //! - `load --job J --individuals N --records M`: loads a job's activity directly (BatchWriteItem);
+//! - `load-scanned --job J --recipients R --links L --people P`: a job e-mail scanners walked;
+//! - `page-cost --job J`: items DynamoDB reads for a page of 50 of each read path of that job;
 //! - `list --job J`: pages of the Activity tab through the API, with requests and read units a page;
 //! - `export --job J --format csv|pdf`: generates a detailed report with the worker; rows per second
 //!   and the process's peak memory;
 //! - `render --rows N --format csv|pdf`: the same writers and multipart upload fed generated rows,
-//!   to measure generation apart from the stand-in's reads (moto scans its whole table per Query).
+//!   to measure generation apart from the stand-in's reads.
 
+mod cost;
 mod counter;
 mod load;
 
@@ -40,20 +44,24 @@ async fn main() -> Fallible {
         ..SdkSettings::from_env()
     })
     .await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
-    );
+    let client =
+        aws_sdk_dynamodb::Client::from_conf(shared::store::dynamodb_config(&sdk).interceptor(counter.clone()).build());
     let store = DynamoStore::new(client, TABLE);
     shared::table::create_if_missing(&store).await.map_err(|e| e.chain())?;
     match args.first().map(String::as_str) {
-        Some("capture-cost") => load::capture_cost(&store, &counter).await,
+        Some("capture-cost") => cost::capture_cost(&sdk, &store, &counter).await,
         Some("load") => load::job(&store, &job, number("--individuals", 10_000), number("--records", 200_000)).await,
+        Some("load-scanned") => {
+            let (recipients, links, people) = (number("--recipients", 5000), number("--links", 20), number("--people", 100));
+            load::scanned_job(&store, &job, recipients, links, people).await
+        }
+        Some("page-cost") => page_cost(&store, &counter, &job).await,
         Some("list") => list(&sdk, &store, &counter, &job).await,
         Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
         Some("render") => {
             render(&sdk, &store, number("--rows", 200_000), flag("--format").as_deref() == Some("pdf")).await
         }
-        _ => Err("usage: bench capture-cost | load | list | export (see the module docs)".into()),
+        _ => Err("usage: bench capture-cost | load | load-scanned | page-cost | list | export | render (see the module docs)".into()),
     }
 }
 
@@ -91,13 +99,49 @@ async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Cou
     let args = shared::store::page::PageArgs { limit: 50, start: None };
     counter.reset();
     let page = store.individuals(&planroom, &job_id, order, false, args).await.map_err(|e| e.chain())?;
+    let items_read = counter.items_read();
     let bytes: usize = page.items.iter().map(load::item_size).sum();
     println!(
-        "list page of 50: dynamodb_requests={} ({}), items_read<=51, bytes~{bytes}, read_units~{:.1} (eventually consistent)",
+        "list page of 50: dynamodb_requests={} ({}), items_read={items_read}, bytes~{bytes}, read_units~{:.1} (eventually consistent)",
         counter.total(),
         counter.summary(),
         load::read_units(bytes * 51 / 50)
     );
+    Ok(())
+}
+
+/// Items DynamoDB reads for a page of 50 of each read path of a job (after `load-scanned`): the
+/// Activity tab in each order, a file's accessors, and the same with scanners included.
+async fn page_cost(store: &DynamoStore, counter: &Counter, job: &str) -> Fallible {
+    use shared::store::page::PageArgs;
+    use shared::store::reads::IndividualOrder;
+    let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
+    let job = shared::ids::Id::parse("job", job)?;
+    let file = shared::ids::Id::parse("file", "file-0003")?;
+    let page = || PageArgs { limit: 50, start: None };
+    for (name, automated) in [("people", false), ("scanners", true)] {
+        for order in [IndividualOrder::Name, IndividualOrder::FirstAt, IndividualOrder::Company] {
+            counter.reset();
+            let got = store.individuals(&planroom, &job, order, automated, page()).await.map_err(|e| e.chain())?;
+            println!(
+                "page-cost read=individuals partition={name} order={order:?} items={} items_read={} requests={}",
+                got.items.len(),
+                counter.items_read(),
+                counter.total()
+            );
+        }
+        counter.reset();
+        let got = store
+            .accesses_of_object(&planroom, &job, shared::activity::ObjectKind::File, &file, automated, page())
+            .await
+            .map_err(|e| e.chain())?;
+        println!(
+            "page-cost read=file_accessors partition={name} items={} items_read={} requests={}",
+            got.items.len(),
+            counter.items_read(),
+            counter.total()
+        );
+    }
     Ok(())
 }
 
@@ -148,7 +192,7 @@ async fn export(sdk: &shared::store::SdkConfig, store: &DynamoStore, job: &str, 
     let id = shared::export::export_id(&planroom, "bench", None).map_err(|e| e.chain())?;
     let now = shared::time::now();
     store
-        .create_export(&planroom, &id, &request, "bench", &now.1, now.0.as_second() + 3600)
+        .create_export(&planroom, &id, &request, "bench", &now.1, now.0.as_second() + 900, now.0.as_second() + 3600)
         .await
         .map_err(|e| e.chain())?;
     let worker = export::worker::Worker::new(store.clone(), bucket);

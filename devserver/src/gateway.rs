@@ -29,11 +29,11 @@ pub enum Function {
 
 /// Every route of the service with the function that serves it.
 pub fn routes() -> Vec<(Route, Function)> {
-    let tagged = |routes: &'static [Route], f: Function| routes.iter().map(move |r| (*r, f));
-    tagged(capture::ROUTES, Function::Capture)
-        .chain(tagged(redirect::ROUTES, Function::Redirect))
-        .chain(tagged(query::ROUTES, Function::Query))
-        .chain(tagged(export::ROUTES, Function::Export))
+    let tagged = |routes: Vec<Route>, f: Function| routes.into_iter().map(move |r| (r, f));
+    tagged(capture::ROUTES.routes().collect(), Function::Capture)
+        .chain(tagged(redirect::ROUTES.routes().collect(), Function::Redirect))
+        .chain(tagged(query::ROUTES.routes().collect(), Function::Query))
+        .chain(tagged(export::ROUTES.routes().collect(), Function::Export))
         .collect()
 }
 

@@ -7,8 +7,10 @@ pub mod stream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use export::failures::Drainer;
 use export::storage::Bucket;
 use export::worker::Worker;
 use http_body_util::{BodyExt, Full, Limited};
@@ -44,12 +46,16 @@ pub struct Settings {
     pub redirect: redirect::RedirectSettings,
     /// The reports bucket (created when missing).
     pub bucket: String,
+    /// The time budget of one API request.
+    pub request_budget: Duration,
+    /// How long a new export may wait for the worker.
+    pub export_start_within: Duration,
 }
 
 impl Settings {
     /// `TABLE_NAME` (default `planroom-activity-local`), `DEV_JWT_SECRET` (default
-    /// [`authorizer::DEFAULT_SECRET`]), `SIGNING_KEYS` (default [`DEV_SIGNING_KEYS`]) and the
-    /// redirect's own settings.
+    /// [`authorizer::DEFAULT_SECRET`]), `SIGNING_KEYS` (default [`DEV_SIGNING_KEYS`]),
+    /// `REQUEST_BUDGET_MS`, `EXPORT_START_WITHIN_SECONDS` and the redirect's own settings.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Settings {
             table: config::or("TABLE_NAME", "planroom-activity-local"),
@@ -57,6 +63,11 @@ impl Settings {
             signing_keys: config::or("SIGNING_KEYS", DEV_SIGNING_KEYS),
             redirect: redirect::RedirectSettings::from_env()?,
             bucket: config::or("BUCKET_NAME", "planroom-activity-exports-local"),
+            request_budget: shared::budget::from_env("REQUEST_BUDGET_MS", 8000)?,
+            export_start_within: Duration::from_secs(config::number(
+                "EXPORT_START_WITHIN_SECONDS",
+                export::DEFAULT_START_WITHIN.as_secs(),
+            )?),
         })
     }
 }
@@ -79,17 +90,29 @@ pub fn gateway_with(
     settings: &Settings,
     public_base: &str,
 ) -> Result<Gateway, ConfigError> {
-    let store = DynamoStore::from_sdk(sdk, &settings.table);
+    gateway_on(DynamoStore::from_sdk(sdk, &settings.table), sdk, settings, public_base)
+}
+
+/// Builds the gateway on a store of the caller's (benchmarks count its requests), creating nothing.
+pub fn gateway_on(
+    store: DynamoStore,
+    sdk: &aws_config::SdkConfig,
+    settings: &Settings,
+    public_base: &str,
+) -> Result<Gateway, ConfigError> {
     let claims = ClaimNames::from_env();
     let keys = Keyring::parse(&settings.signing_keys)?;
     let links =
         capture::LinkSettings { public_base: Some(public_base.to_owned()), ..capture::LinkSettings::from_env()? };
     let bucket = Bucket::new(sdk, settings.bucket.clone(), true);
+    let budget = settings.request_budget;
     let functions = Functions {
-        capture: capture::App::new(store.clone(), claims.clone(), keys.clone(), links),
+        capture: capture::App::new(store.clone(), claims.clone(), keys.clone(), links).with_budget(budget),
         redirect: redirect::App::new(store.clone(), keys.clone(), settings.redirect.clone()),
-        query: query::App::new(store.clone(), claims.clone(), keys),
-        export: export::App::new(store, bucket, claims, export::storage::url_ttl_from_env()?),
+        query: query::App::new(store.clone(), claims.clone(), keys).with_budget(budget),
+        export: export::App::new(store, bucket, claims, export::storage::url_ttl_from_env()?)
+            .with_budget(budget)
+            .with_start_within(settings.export_start_within),
     };
     Ok(Gateway::new(DevAuthorizer::new(settings.jwt_secret.as_bytes()), functions))
 }
@@ -103,12 +126,24 @@ async fn local_bucket(sdk: &aws_config::SdkConfig, settings: &Settings) -> Resul
     Ok(bucket)
 }
 
-/// Runs the export worker on the table's stream until the future is dropped.
+/// Runs the export worker and the drainer of its on-failure queue on the table's stream until
+/// the future is dropped.
 pub async fn run_worker(settings: &Settings) -> Result<(), ConfigError> {
     let sdk = store::aws_config().await;
-    let bucket = local_bucket(&sdk, settings).await?;
-    let worker = Worker::new(DynamoStore::from_sdk(&sdk, &settings.table), bucket);
-    stream::feed_worker(&sdk, &settings.table, &worker).await;
+    run_worker_through(&sdk, &sdk, settings).await
+}
+
+/// [`run_worker`] with the worker reaching AWS through `worker_sdk` (a fault proxy, in tests)
+/// while the stream and the drainer use `sdk`.
+pub async fn run_worker_through(
+    sdk: &aws_config::SdkConfig,
+    worker_sdk: &aws_config::SdkConfig,
+    settings: &Settings,
+) -> Result<(), ConfigError> {
+    let bucket = local_bucket(sdk, settings).await?;
+    let worker = Worker::new(DynamoStore::from_sdk(worker_sdk, &settings.table), bucket);
+    let drainer = Drainer::new(DynamoStore::from_sdk(sdk, &settings.table), aws_sdk_dynamodbstreams::Client::new(sdk));
+    stream::feed_worker(sdk, &settings.table, &worker, &drainer).await;
     Ok(())
 }
 

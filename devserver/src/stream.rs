@@ -1,31 +1,52 @@
 //! The local stand-in for the export worker's event source: reads the table's DynamoDB stream
 //! from the local AWS stand-in, keeps the records the template's filter keeps (inserts of export
-//! items), turns them into the same Lambda event the worker gets on AWS, and calls its handler.
+//! items), and hands each to the worker the way Lambda does: the same event, several records at
+//! once (the template's parallelisation), retried when the worker fails, and, once the retries or
+//! the record's age run out, a note to the on-failure queue's drainer.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine;
+use export::failures::{self, Drainer, FailureNote};
 use export::worker::{self, Worker};
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 
 /// How long to wait when the stream has nothing new.
 const IDLE: Duration = Duration::from_millis(200);
 
+/// The template's `MaximumRetryAttempts`: a failing record is tried this many times more.
+pub const MAX_RETRIES: u32 = 3;
+
+/// The template's `MaximumRecordAgeInSeconds`.
+pub const MAX_RECORD_AGE: Duration = Duration::from_secs(3600);
+
+/// Records handled at the same time (the template's `ParallelizationFactor`).
+pub const PARALLEL: usize = 10;
+
 /// Feeds the worker forever (until the task is dropped), starting at the oldest record the
 /// stream still holds so no export inserted while nobody listened is lost.
-pub async fn feed_worker(sdk: &aws_config::SdkConfig, table: &str, worker: &Worker) {
+pub async fn feed_worker(sdk: &aws_config::SdkConfig, table: &str, worker: &Worker, drainer: &Drainer) {
+    let lanes = Arc::new(Semaphore::new(PARALLEL));
     loop {
-        if let Err(err) = follow(sdk, table, worker).await {
+        if let Err(err) = follow(sdk, table, worker, drainer, &lanes).await {
             tracing::warn!(error = %err, "reading the table's stream failed; retrying");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
-async fn follow(sdk: &aws_config::SdkConfig, table: &str, worker: &Worker) -> Result<(), Box<dyn std::error::Error>> {
+async fn follow(
+    sdk: &aws_config::SdkConfig,
+    table: &str,
+    worker: &Worker,
+    drainer: &Drainer,
+    lanes: &Arc<Semaphore>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let tables = aws_sdk_dynamodb::Client::new(sdk);
     let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
     let described = tables.describe_table().table_name(table).send().await?;
@@ -38,7 +59,7 @@ async fn follow(sdk: &aws_config::SdkConfig, table: &str, worker: &Worker) -> Re
     loop {
         let mut idle = true;
         for position in &mut positions {
-            idle &= !read_shard(&streams, &arn, position, worker).await?;
+            idle &= !read_shard(&streams, &arn, position, worker, drainer, lanes).await?;
         }
         if idle {
             tokio::time::sleep(IDLE).await;
@@ -53,13 +74,14 @@ struct Position {
 }
 
 /// Reads a shard from where it was left until it has nothing more; `true` when it had records.
-/// A fresh iterator is asked for on every call: iterators expire (after 15 minutes on AWS), and the
-/// local stand-in replaces a table's shard when a transaction fails.
+/// A fresh iterator is asked for on every call: iterators expire (after 15 minutes on AWS).
 async fn read_shard(
     streams: &aws_sdk_dynamodbstreams::Client,
     arn: &str,
     position: &mut Position,
     worker: &Worker,
+    drainer: &Drainer,
+    lanes: &Arc<Semaphore>,
 ) -> Result<bool, Box<dyn std::error::Error>> {
     let request = streams.get_shard_iterator().stream_arn(arn).shard_id(&position.shard);
     let request = match &position.after {
@@ -69,36 +91,79 @@ async fn read_shard(
     let mut iterator = request.send().await?.shard_iterator;
     let mut any = false;
     while let Some(current) = iterator.take() {
-        let out = streams.get_records().shard_iterator(current).limit(100).send().await?;
+        let out = streams.get_records().shard_iterator(current).limit(1000).send().await?;
         let records = out.records.unwrap_or_default();
         if records.is_empty() {
             break;
         }
         any = true;
         position.after = records.iter().filter_map(|r| r.dynamodb.as_ref()?.sequence_number.clone()).next_back();
-        let wanted: Vec<Value> =
-            records.iter().filter(|r| is_export_insert(r)).map(|r| lambda_record(r, arn)).collect();
-        if !wanted.is_empty() {
-            let event: Event = serde_json::from_value(json!({ "Records": wanted }))?;
-            if let Err(err) = worker::handle(worker, event).await {
-                tracing::error!(error = %err, "the export worker failed a batch");
-            }
+        for record in records.into_iter().filter(|r| failures::inserted_export(r).is_some()) {
+            let permit = lanes.clone().acquire_owned().await?;
+            let (worker, drainer) = (worker.clone(), drainer.clone());
+            let (arn, shard) = (arn.to_owned(), position.shard.clone());
+            tokio::spawn(async move {
+                deliver(&worker, &drainer, &record, &arn, &shard).await;
+                drop(permit);
+            });
         }
         iterator = out.next_shard_iterator;
     }
     Ok(any)
 }
 
-/// The template's event filter: `{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["export"]}}}}`.
-fn is_export_insert(record: &Record) -> bool {
-    let insert = record.event_name.as_ref().is_some_and(|n| n.as_str() == "INSERT");
-    let export = record
-        .dynamodb
-        .as_ref()
-        .and_then(|d| d.new_image.as_ref())
-        .and_then(|image| image.get("type"))
-        .is_some_and(|t| matches!(t, AttributeValue::S(s) if s == "export"));
-    insert && export
+/// Hands one record to the worker as Lambda would: retried on failure, and noted to the
+/// on-failure drainer once the retries or the record's age run out.
+pub async fn deliver(worker: &Worker, drainer: &Drainer, record: &Record, arn: &str, shard: &str) {
+    let condition = match too_old(record) {
+        true => "RecordAgeExceeded",
+        false => {
+            let event: Event = match serde_json::from_value(json!({ "Records": [lambda_record(record, arn)] })) {
+                Ok(event) => event,
+                Err(err) => {
+                    tracing::error!(error = %err, "a stream record could not be turned into a Lambda event");
+                    return;
+                }
+            };
+            let mut attempt = 0;
+            loop {
+                match worker::handle(worker, event.clone()).await {
+                    Ok(()) => return,
+                    Err(err) if attempt < MAX_RETRIES => {
+                        attempt += 1;
+                        tracing::warn!(error = %err, attempt, "the export worker failed a record; retrying");
+                        tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "the export worker failed a record on every attempt");
+                        break "RetryAttemptsExhausted";
+                    }
+                }
+            }
+        }
+    };
+    let sequence = record.dynamodb.as_ref().and_then(|d| d.sequence_number.clone()).unwrap_or_default();
+    let note: FailureNote = match serde_json::from_value(json!({
+        "requestContext": {"condition": condition, "approximateInvokeCount": MAX_RETRIES + 1},
+        "DDBStreamBatchInfo": {"streamArn": arn, "shardId": shard, "startSequenceNumber": sequence,
+                               "endSequenceNumber": sequence, "batchSize": 1},
+    })) {
+        Ok(note) => note,
+        Err(err) => {
+            tracing::error!(error = %err, "an on-failure note could not be built");
+            return;
+        }
+    };
+    match drainer.drain(&note).await {
+        Ok(failed) => tracing::warn!(failed, condition, "on-failure note drained"),
+        Err(err) => tracing::error!(error = %err.chain(), "on-failure note not drained"),
+    }
+}
+
+fn too_old(record: &Record) -> bool {
+    let created = record.dynamodb.as_ref().and_then(|d| d.approximate_creation_date_time);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+    created.is_some_and(|t| now - t.as_secs_f64() > MAX_RECORD_AGE.as_secs_f64())
 }
 
 /// The record as Lambda's DynamoDB event carries it.

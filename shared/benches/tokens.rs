@@ -51,6 +51,7 @@ fn tokens(c: &mut Criterion) {
                 blast: link.blast.clone(),
                 recipient: link.recipient.clone(),
                 expires_at: 1_800_028_800,
+                automated: verdict.map(|signal| signal.code().to_owned()),
             }
             .encode(&keys);
             let target = target_url("https://plans.acme.test", &link.job, link.target_kind, &link.target_id);

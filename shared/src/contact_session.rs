@@ -5,6 +5,12 @@
 //! exactly which planroom, job, blast and recipient it covers, so activity is attributed to them.
 //! It is a signed token (purpose `"session"`), so the server stores nothing, and it cannot be
 //! confused with a link token even when both are signed with the same key.
+//!
+//! The session also carries how the click that minted it was judged: a session handed to an
+//! e-mail scanner records everything done through it as automated, so a scanner that goes on to
+//! "browse" the planroom page never becomes a person's first access. Version 2 of the payload adds
+//! that judgement; version 1 sessions (minted before it) are still read, as human, until they
+//! expire.
 
 use crate::signing::codec::{Reader, Writer};
 use crate::signing::{Keyring, open_expiring};
@@ -13,7 +19,10 @@ use crate::signing::{Keyring, open_expiring};
 const PURPOSE: &str = "session";
 
 /// Payload format version; a new layout gets a new number so old sessions fail cleanly.
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+
+/// The version before the scanner judgement travelled with the session.
+const VERSION_1: u8 = 1;
 
 /// Who a contact session belongs to and what it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +37,9 @@ pub struct ContactSession {
     pub recipient: String,
     /// When the session ends, in unix seconds.
     pub expires_at: i64,
+    /// Why the click that minted the session looked automated (a [`crate::scanner::Signal`]
+    /// code), or `None` for a person.
+    pub automated: Option<String>,
 }
 
 /// Why a contact session token was refused.
@@ -60,21 +72,27 @@ impl ContactSession {
             .put_str(&self.blast)
             .put_str(&self.recipient)
             .put_i64(self.expires_at)
+            .put_str(self.automated.as_deref().unwrap_or_default())
             .finish()
     }
 
     fn from_payload(payload: &[u8]) -> Option<ContactSession> {
         let mut r = Reader::new(payload);
-        if r.get_u8()? != VERSION {
+        let version = r.get_u8()?;
+        if version != VERSION && version != VERSION_1 {
             return None;
         }
-        let session = ContactSession {
+        let mut session = ContactSession {
             planroom: r.get_str()?,
             job: r.get_str()?,
             blast: r.get_str()?,
             recipient: r.get_str()?,
             expires_at: r.get_i64()?,
+            automated: None,
         };
+        if version == VERSION {
+            session.automated = Some(r.get_str()?).filter(|reason| !reason.is_empty());
+        }
         r.finish()?;
         Some(session)
     }
@@ -102,7 +120,29 @@ mod tests {
             blast: "bl-2".into(),
             recipient: "rc-3".into(),
             expires_at: NOW + 900,
+            automated: None,
         }
+    }
+
+    /// A version 1 payload, as sessions minted before the scanner judgement travelled carry it.
+    fn version_1(session: &ContactSession) -> Vec<u8> {
+        Writer::new(VERSION_1)
+            .put_str(&session.planroom)
+            .put_str(&session.job)
+            .put_str(&session.blast)
+            .put_str(&session.recipient)
+            .put_i64(session.expires_at)
+            .finish()
+    }
+
+    #[test]
+    fn the_scanner_judgement_travels_and_old_sessions_read_as_human() {
+        let keys = ring("k1", 1);
+        let scanner = ContactSession { automated: Some("head_request".into()), ..session() };
+        assert_eq!(ContactSession::decode(&scanner.encode(&keys), &keys, NOW), Ok(scanner));
+        let old = keys.sign(PURPOSE, &version_1(&session()));
+        assert_eq!(ContactSession::decode(&old, &keys, NOW), Ok(session()));
+        assert_eq!(ContactSession::decode(&old, &keys, NOW + 900), Err(SessionError::Expired));
     }
 
     #[test]
@@ -178,7 +218,9 @@ mod tests {
         trailing.extend_from_slice(&[0, 0]);
         let mut bad_utf8 = good.clone();
         bad_utf8[3] = 0xff; // first byte of the planroom text
-        for payload in [wrong_version, trailing, bad_utf8, good[..good.len() - 3].to_vec()] {
+        let mut v1_with_judgement = good.clone();
+        v1_with_judgement[0] = VERSION_1;
+        for payload in [wrong_version, trailing, bad_utf8, good[..good.len() - 3].to_vec(), v1_with_judgement] {
             let token = keys.sign(PURPOSE, &payload);
             assert_eq!(ContactSession::decode(&token, &keys, NOW), Err(SessionError::Invalid), "{payload:?}");
         }

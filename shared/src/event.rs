@@ -33,9 +33,37 @@ pub struct SectionRef {
     pub name: Name,
 }
 
+/// Longest `event_id`.
+pub const MAX_EVENT_ID_CHARS: usize = 64;
+
+/// The client's own id for one event: a retry of the event carries the same id and changes nothing.
+/// 1 to 64 characters of `A-Z a-z 0-9 _ -`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(String);
+
+impl EventId {
+    /// Validates an event id.
+    pub fn parse(text: &str) -> Result<Self> {
+        let valid = (1..=MAX_EVENT_ID_CHARS).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if valid {
+            Ok(EventId(text.to_owned()))
+        } else {
+            Err(Error::validation(format!("event_id must be 1 to {MAX_EVENT_ID_CHARS} characters of A-Z a-z 0-9 _ -")))
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// One validated activity event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventInput {
+    /// The client's id of the event, which makes a retry of it harmless.
+    pub event_id: Option<EventId>,
     /// The job the object belongs to.
     pub job: Id,
     /// What was done.
@@ -52,6 +80,7 @@ pub struct EventInput {
 
 #[derive(Deserialize)]
 struct RawEvent {
+    event_id: Option<String>,
     job_id: String,
     activity: Activity,
     object: RawObject,
@@ -117,6 +146,7 @@ fn validate(raw: RawEvent) -> Result<EventInput> {
         None => None,
     };
     Ok(EventInput {
+        event_id: raw.event_id.as_deref().map(EventId::parse).transpose()?,
         job: Id::parse("job_id", &raw.job_id)?,
         activity: raw.activity,
         object,
@@ -145,6 +175,23 @@ mod tests {
     }
 
     #[test]
+    fn event_ids_are_short_plain_tokens() {
+        for good in ["a", "A-z_09", &"x".repeat(64), "0190c6b2-1f3e-7c4a-9b1d-6f2e8a1c3d5e"] {
+            assert_eq!(EventId::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", " a", "a/b", "a.b", "ü", &"x".repeat(65), "a\0"] {
+            assert_eq!(EventId::parse(bad).unwrap_err().status(), 422, "{bad:?}");
+        }
+        let batch = decode_batch(
+            br#"[{"event_id":"ev-1","job_id":"j","activity":"view","object":{"kind":"file","id":"f"}},
+                 {"job_id":"j","activity":"view","object":{"kind":"file","id":"f"}}]"#,
+        )
+        .unwrap();
+        assert_eq!(batch[0].event_id.as_ref().map(EventId::as_str), Some("ev-1"));
+        assert_eq!(batch[1].event_id, None);
+    }
+
+    #[test]
     fn malformed_json_is_400_and_schema_breaks_are_422() {
         assert_eq!(decode_batch(b"{not json").unwrap_err().status(), 400);
         let cases = [
@@ -162,6 +209,15 @@ mod tests {
             r#"{"events":[["j","view",["file","f",null],null,null,null]]}"#.into(),
             r#"{"events":[{"job_id":"j","activity":"view","object":["file","f"]}]}"#.into(),
             r#"42"#.into(),
+            r#"{"events":[{"event_id":"","job_id":"j","activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
+            r#"{"events":[{"event_id":"a b","job_id":"j","activity":"view","object":{"kind":"file","id":"f"}}]}"#
+                .into(),
+            r#"{"events":[{"event_id":"é","job_id":"j","activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
+            r#"{"events":[{"event_id":7,"job_id":"j","activity":"view","object":{"kind":"file","id":"f"}}]}"#.into(),
+            format!(
+                r#"{{"events":[{{"event_id":"{}","job_id":"j","activity":"view","object":{{"kind":"file","id":"f"}}}}]}}"#,
+                "e".repeat(65)
+            ),
         ];
         for body in cases {
             assert_eq!(decode_batch(body.as_bytes()).unwrap_err().status(), 422, "{body}");

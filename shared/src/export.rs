@@ -169,6 +169,24 @@ impl ExportInput {
     }
 }
 
+/// Why an export that never finished reads `failed`.
+pub const NOT_STARTED: &str = "the report was not started in time; request it again";
+/// Why an export whose worker stopped reads `failed`.
+pub const NOT_FINISHED: &str = "the report did not finish in time; request it again";
+/// Why an export the worker's event source gave up on reads `failed`.
+pub const GAVE_UP: &str = "the report worker failed on every attempt; request it again";
+
+/// An export's status as of `now` (unix seconds): one still `pending` after `start_by`, or still
+/// `running` after its worker's lease, has failed, with the reason; nothing stays pending or
+/// running for ever.
+pub fn status_at(stored: Status, start_by: i64, lease_until: i64, now: i64) -> (Status, Option<&'static str>) {
+    match stored {
+        Status::Pending if now >= start_by => (Status::Failed, Some(NOT_STARTED)),
+        Status::Running if now >= lease_until => (Status::Failed, Some(NOT_FINISHED)),
+        other => (other, None),
+    }
+}
+
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
@@ -205,6 +223,16 @@ mod tests {
         assert_ne!(a, export_id(&id("p2"), "u1", Some("k")).unwrap());
         assert_ne!(export_id(&id("p"), "u1", None).unwrap(), export_id(&id("p"), "u1", None).unwrap());
         assert!(export_id(&id("p"), "u1", Some("a\nb")).is_err());
+    }
+
+    #[test]
+    fn nothing_stays_pending_or_running_past_its_deadline() {
+        assert_eq!(status_at(Status::Pending, 100, 0, 99), (Status::Pending, None));
+        assert_eq!(status_at(Status::Pending, 100, 0, 100), (Status::Failed, Some(NOT_STARTED)));
+        assert_eq!(status_at(Status::Running, 100, 500, 499), (Status::Running, None));
+        assert_eq!(status_at(Status::Running, 100, 500, 500), (Status::Failed, Some(NOT_FINISHED)));
+        assert_eq!(status_at(Status::Ready, 100, 500, 9999), (Status::Ready, None));
+        assert_eq!(status_at(Status::Failed, 100, 500, 0), (Status::Failed, None));
     }
 
     #[test]

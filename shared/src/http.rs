@@ -27,6 +27,30 @@ pub struct Route {
     pub auth: Auth,
 }
 
+/// A function's routes, each with what serves it: the one table its dispatcher, the dev server
+/// and the template and OpenAPI checks read. A route key not in it is a 404, never another route.
+#[derive(Debug)]
+pub struct RouteTable<E: 'static>(pub &'static [(Route, E)]);
+
+impl<E: Copy> RouteTable<E> {
+    /// The routes.
+    pub fn routes(&self) -> impl Iterator<Item = Route> + use<E> {
+        let table: &'static [(Route, E)] = self.0;
+        table.iter().map(|(route, _)| *route)
+    }
+
+    /// What serves the route API Gateway matched for `req`, if it is one of ours.
+    pub fn endpoint(&self, req: &Request) -> Option<E> {
+        let key = route_key(req)?;
+        self.0.iter().find(|(route, _)| route.key == key).map(|(_, endpoint)| *endpoint)
+    }
+}
+
+/// Lambda's deadline for this invocation (epoch milliseconds), when running on Lambda.
+pub fn lambda_deadline(req: &Request) -> Option<u64> {
+    req.lambda_context_ref().map(|context| context.deadline)
+}
+
 /// Largest JSON body the API accepts.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -95,7 +119,11 @@ pub fn error(err: &Error) -> Response<Body> {
         tracing::info!(code = err.code(), error = %err, "request rejected");
     }
     let body = serde_json::json!({"error": {"code": err.code(), "message": err.public_message()}});
-    respond(status, "application/json", body.to_string().into_bytes())
+    let mut res = respond(status, "application/json", body.to_string().into_bytes());
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    res
 }
 
 /// Maps a handler's result to an answer.
@@ -124,6 +152,14 @@ mod tests {
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.contains(r#""code":"internal""#));
         assert!(!text.contains("secret"));
+    }
+
+    #[test]
+    fn unavailable_answers_say_when_to_retry() {
+        let res = error(&Error::Unavailable { context: "reading".into(), source: "throttled".into() });
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
+        assert!(error(&Error::validation("x")).headers().get(header::RETRY_AFTER).is_none());
     }
 
     #[test]

@@ -7,12 +7,20 @@
 //! | individual summary | `P#{planroom}#J#{job}` | `IND#{individual}` |
 //! | first access (human) | `P#{planroom}#J#{job}` | `FA#{individual}#{activity}#{kind}#{object}` |
 //! | first access (automated) | `P#{planroom}#J#{job}` | `AUTO#{individual}#{activity}#{kind}#{object}` |
+//! | blast | `P#{planroom}#J#{job}` | `BLAST#{blast}` |
+//! | blast recipient | `P#{planroom}#J#{job}` | `RCPT#{individual}#{blast}` |
+//! | link-hit burst window | `P#{planroom}#J#{job}` | `BURST#{individual}#{window}` |
+//! | captured event (by `event_id`) | `P#{planroom}#EV#{event_id}` | `EVENT` |
+//! | export | `P#{planroom}#X#{export}` | `EXPORT` |
 //!
 //! Index keys: `gsi1` finds the first accesses of one object (`{job pk}#O#{kind}#{object}`) and the
 //! job's individuals by name (`{job pk}#IND`); `gsi2` finds a planroom's first accesses by month
 //! (`P#{planroom}#M#{yyyy-mm}`, sorted by time) and the job's individuals by first access; `gsi3`
-//! holds the job's individuals by company. Every id is escaped so that `#` inside an id can never
-//! forge another key.
+//! holds the job's individuals by company. Index partitions are sparse for people: automated
+//! (scanner) items and individuals only scanners touched sit in partitions of their own, suffixed
+//! `#AUTO`, so a page of people reads only people. Each export and each event has a partition of
+//! its own, so exports of one planroom reach the stream in different partitions and run at the same
+//! time. Every id is escaped so that `#` inside an id can never forge another key.
 
 use crate::activity::{Activity, ObjectKind};
 use crate::ids::Id;
@@ -72,9 +80,31 @@ pub fn recipient_sk(individual: &str, blast: &str) -> String {
 /// Sort-key prefix of all blast recipients of a job.
 pub const RECIPIENT_PREFIX: &str = "RCPT#";
 
-/// Sort key of an export in the planroom's partition.
-pub fn export_sk(export_id: &str) -> String {
-    format!("EXPORT#{}", part(export_id))
+/// The partition of one export.
+pub fn export_pk(planroom: &Id, export_id: &str) -> String {
+    format!("P#{}#X#{}", part(planroom.as_str()), part(export_id))
+}
+
+/// Sort key of an export item.
+pub const EXPORT_SK: &str = "EXPORT";
+
+/// The S3 key of an export's report.
+pub fn export_object(planroom: &Id, export_id: &str, extension: &str) -> String {
+    format!("exports/{}/{}.{extension}", part(planroom.as_str()), part(export_id))
+}
+
+/// The partition of a captured event, found by the `event_id` its client gave it.
+pub fn event_pk(planroom: &Id, event_id: &str) -> String {
+    format!("P#{}#EV#{}", part(planroom.as_str()), part(event_id))
+}
+
+/// Sort key of a captured event.
+pub const EVENT_SK: &str = "EVENT";
+
+/// Sort key of the window (`window` = unix seconds / window length) in which a recipient's
+/// distinct tracked links are counted.
+pub fn burst_sk(individual: &str, window: i64) -> String {
+    format!("BURST#{individual}#{window}")
 }
 
 /// Sort key of a blast in the job's partition.
@@ -82,9 +112,16 @@ pub fn blast_sk(blast: &str) -> String {
     format!("BLAST#{}", part(blast))
 }
 
-/// `gsi1pk` of the first accesses of one object.
-pub fn object_gsi_pk(job_pk: &str, kind: ObjectKind, object: &Id) -> String {
-    format!("{job_pk}#O#{}#{}", kind.as_str(), part(object.as_str()))
+/// The suffix of index partitions that hold automated items only.
+const AUTOMATED: &str = "#AUTO";
+
+fn sparse(partition: String, automated: bool) -> String {
+    if automated { partition + AUTOMATED } else { partition }
+}
+
+/// `gsi1pk` of the (human or automated) first accesses of one object.
+pub fn object_gsi_pk(job_pk: &str, kind: ObjectKind, object: &Id, automated: bool) -> String {
+    sparse(format!("{job_pk}#O#{}#{}", kind.as_str(), part(object.as_str())), automated)
 }
 
 /// `gsi1sk` of a first access under its object.
@@ -92,9 +129,10 @@ pub fn object_gsi_sk(individual: &str, activity: Activity) -> String {
     format!("{individual}#{}", activity.as_str())
 }
 
-/// `gsi2pk` of a planroom's first accesses in the month of `at` (`yyyy-mm` from the stored timestamp).
-pub fn audit_gsi_pk(planroom: &Id, at: &str) -> String {
-    format!("P#{}#M#{}", part(planroom.as_str()), at.get(..7).unwrap_or(at))
+/// `gsi2pk` of a planroom's (human or automated) first accesses in the month of `at` (`yyyy-mm`
+/// from the stored timestamp).
+pub fn audit_gsi_pk(planroom: &Id, at: &str, automated: bool) -> String {
+    sparse(format!("P#{}#M#{}", part(planroom.as_str()), at.get(..7).unwrap_or(at)), automated)
 }
 
 /// `gsi2sk` of a first access: time first, so a range of days is one key condition.
@@ -102,9 +140,25 @@ pub fn audit_gsi_sk(at: &str, job_pk: &str, sk: &str) -> String {
     format!("{at}#{job_pk}#{sk}")
 }
 
-/// Partition (in gsi1, gsi2 and gsi3) of a job's individual summaries.
-pub fn individuals_gsi_pk(job_pk: &str) -> String {
-    format!("{job_pk}#IND")
+/// Partition (in gsi1, gsi2 and gsi3) of a job's individual summaries: people with a human
+/// access, or (`automated`) those only scanners touched.
+pub fn individuals_gsi_pk(job_pk: &str, automated: bool) -> String {
+    sparse(format!("{job_pk}#IND"), automated)
+}
+
+/// `gsi2sk` of a summary: when the individual first came, then who.
+pub fn first_seen_gsi_sk(at: &str, individual: &str) -> String {
+    format!("{at}#{individual}")
+}
+
+/// `gsi1sk` of a summary: the name's sort text, then who.
+pub fn name_gsi_sk(name: &str, individual: &str) -> String {
+    format!("{}#{individual}", sort_text(name))
+}
+
+/// `gsi3sk` of a summary: company, name, then who.
+pub fn company_gsi_sk(company: &str, name: &str, individual: &str) -> String {
+    format!("{}#{}#{individual}", sort_text(company), sort_text(name))
 }
 
 /// A case-folded sort text for names (`gsi1sk`/`gsi3sk` of summaries).
@@ -140,7 +194,22 @@ mod tests {
     }
 
     #[test]
-    fn audit_partitions_are_monthly() {
-        assert_eq!(audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z"), "P#p#M#2026-11");
+    fn audit_partitions_are_monthly_and_scanners_have_their_own() {
+        assert_eq!(audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z", false), "P#p#M#2026-11");
+        assert_eq!(audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z", true), "P#p#M#2026-11#AUTO");
+        let job = job_pk(&id("p"), &id("j"));
+        assert_ne!(individuals_gsi_pk(&job, false), individuals_gsi_pk(&job, true));
+        assert_ne!(
+            object_gsi_pk(&job, ObjectKind::File, &id("f"), false),
+            object_gsi_pk(&job, ObjectKind::File, &id("f"), true)
+        );
+    }
+
+    #[test]
+    fn events_and_exports_have_partitions_of_their_own_that_ids_cannot_forge() {
+        assert_eq!(event_pk(&id("p"), "e-1"), "P#p#EV#e-1");
+        assert_eq!(export_pk(&id("p"), "x-1"), "P#p#X#x-1");
+        assert_ne!(export_pk(&id("p"), "1"), export_pk(&id("p#X#1"), ""));
+        assert_eq!(export_object(&id("p#1"), "x", "csv"), "exports/p%231/x.csv");
     }
 }

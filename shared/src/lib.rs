@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod blast;
+pub mod budget;
 pub mod caller;
 pub mod config;
 pub mod contact_session;

@@ -16,7 +16,8 @@ pub struct IndividualSummary {
     pub email: Option<String>,
     /// Company name, when known.
     pub company_name: Option<String>,
-    /// `login` and/or the ids of the blasts the individual came by.
+    /// `login` and/or the ids of the blasts the individual came by (for an individual only
+    /// scanners touched: the blasts whose links the scanners opened).
     pub sources: Vec<String>,
     /// Distinct files viewed.
     pub files_viewed: u64,
@@ -120,8 +121,10 @@ fn source_view(stored: &str) -> String {
 impl IndividualSummary {
     /// Parses a summary item.
     pub fn from_item(item: &Item) -> Self {
+        // The ways a person came; for someone only scanners touched, the blasts the scanners followed.
         let mut sources: Vec<String> = item
             .get("sources")
+            .or_else(|| item.get("auto_sources"))
             .and_then(|v| v.as_ss().ok())
             .map(|ss| ss.iter().map(|s| source_view(s)).collect())
             .unwrap_or_default();

@@ -2,13 +2,16 @@
 //! against the local AWS stand-in and hands back a client with request helpers, a planroom of the
 //! test's own (so tests never collide), and a view of everything stored for that planroom.
 
+pub mod dynamo_proxy;
 pub mod proxy;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use devserver::{DevAuthorizer, Settings};
+use dynamo_proxy::DynamoProxy;
 use redirect::RedirectSettings;
 use serde_json::{Value, json};
 use shared::scanner::Rules;
@@ -19,19 +22,91 @@ pub const TEST_TABLE: &str = "planroom-activity-test";
 /// The reports bucket the tests use in the local stand-in.
 pub const TEST_BUCKET: &str = "planroom-activity-test-exports";
 
+static WORKER_PROXY: OnceLock<DynamoProxy> = OnceLock::new();
+
 /// Starts the export worker on the table's stream once per test process, on a thread of its own
-/// that outlives every test's runtime.
+/// that outlives every test's runtime. The worker reaches DynamoDB through a [`DynamoProxy`]
+/// (see [`worker_proxy`]), so a test can make the worker fail on an export of its own.
 fn start_worker_once(settings: &Settings) {
     static WORKER: std::sync::Once = std::sync::Once::new();
     let settings = settings.clone();
     WORKER.call_once(move || {
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("worker runtime");
-            if let Err(err) = runtime.block_on(devserver::run_worker(&settings)) {
+            let stopped = runtime.block_on(async {
+                let sdk = shared::store::aws_config().await;
+                let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+                let proxy = DynamoProxy::start(&endpoint).await;
+                let worker_sdk = sdk_through(&proxy.url, Duration::from_secs(3), Duration::from_secs(8)).await;
+                let _ = WORKER_PROXY.set(proxy);
+                devserver::run_worker_through(&sdk, &worker_sdk, &settings).await
+            });
+            if let Err(err) = stopped {
                 eprintln!("the export worker stopped: {err}");
             }
         });
     });
+}
+
+/// The proxy between the export worker and DynamoDB (rules added to it apply to every test of
+/// the process: match them on something only your test uses, such as its export id).
+pub async fn worker_proxy() -> &'static DynamoProxy {
+    for _ in 0..500 {
+        if let Some(proxy) = WORKER_PROXY.get() {
+            return proxy;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the export worker did not start");
+}
+
+/// AWS configuration reaching the stand-in through `endpoint`, with these SDK timeouts.
+pub async fn sdk_through(endpoint: &str, attempt: Duration, operation: Duration) -> shared::store::SdkConfig {
+    shared::store::aws_config_with(&shared::store::SdkSettings {
+        endpoint: Some(endpoint.to_owned()),
+        attempt_timeout: attempt,
+        operation_timeout: operation,
+    })
+    .await
+}
+
+/// How a test's dev server is set up.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the functions reach AWS (a proxy); `None`: the stand-in itself.
+    pub endpoint: Option<String>,
+    /// SDK attempt timeout when `endpoint` is set.
+    pub attempt_timeout: Duration,
+    /// SDK operation timeout when `endpoint` is set.
+    pub operation_timeout: Duration,
+    /// Keys of links, sessions and cursors.
+    pub signing_keys: String,
+    /// The redirect's fallback page.
+    pub fallback_url: Option<String>,
+    /// Scanner rules.
+    pub rules: Rules,
+    /// Time budget of an API request.
+    pub request_budget: Duration,
+    /// Time budget of a tracked link.
+    pub redirect_budget: Duration,
+    /// How long a new export may wait for the worker.
+    pub export_start_within: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            endpoint: None,
+            attempt_timeout: Duration::from_millis(500),
+            operation_timeout: Duration::from_millis(1500),
+            signing_keys: devserver::DEV_SIGNING_KEYS.into(),
+            fallback_url: None,
+            rules: Rules::default(),
+            request_budget: capture::DEFAULT_BUDGET,
+            redirect_budget: redirect::DEFAULT_BUDGET,
+            export_start_within: export::DEFAULT_START_WITHIN,
+        }
+    }
 }
 
 /// A stored item.
@@ -70,11 +145,27 @@ pub fn unique(prefix: &str) -> String {
 impl TestApp {
     /// Starts a dev server on a free port for a new planroom.
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with_keys(devserver::DEV_SIGNING_KEYS).await
+        TestApp::spawn_with(Options::default()).await
     }
 
     /// Starts a dev server whose links, sessions and cursors are signed with `signing_keys`.
     pub async fn spawn_with_keys(signing_keys: &str) -> TestApp {
+        TestApp::spawn_with(Options { signing_keys: signing_keys.into(), ..Options::default() }).await
+    }
+
+    /// Starts a dev server that reaches AWS through `endpoint` (e.g. a [`proxy::FaultProxy`]) with
+    /// short SDK timeouts, and sends recipients to `fallback_url` when the planroom's address cannot be read.
+    pub async fn spawn_through(endpoint: &str, fallback_url: Option<&str>) -> TestApp {
+        let options = Options {
+            endpoint: Some(endpoint.into()),
+            fallback_url: fallback_url.map(str::to_owned),
+            ..Options::default()
+        };
+        TestApp::spawn_with(options).await
+    }
+
+    /// Starts a dev server on a free port for a new planroom, set up as `options` say.
+    pub async fn spawn_with(options: Options) -> TestApp {
         assert!(
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the local AWS stand-in"
@@ -89,14 +180,29 @@ impl TestApp {
         let settings = Settings {
             table: TEST_TABLE.into(),
             jwt_secret: "e2e-secret".into(),
-            signing_keys: signing_keys.into(),
-            redirect: RedirectSettings { rules: Rules::default(), session_ttl_seconds: 600, fallback_url: None },
+            signing_keys: options.signing_keys.clone(),
+            redirect: RedirectSettings {
+                rules: options.rules.clone(),
+                session_ttl_seconds: 600,
+                fallback_url: options.fallback_url.clone(),
+                budget: options.redirect_budget,
+            },
             bucket: TEST_BUCKET.into(),
+            request_budget: options.request_budget,
+            export_start_within: options.export_start_within,
         };
-        start_worker_once(&settings);
-        let gateway = Arc::new(devserver::gateway(&settings, &base).await.expect("dev server gateway"));
-        tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
+        start_worker_once(&Settings { signing_keys: devserver::DEV_SIGNING_KEYS.into(), ..settings.clone() });
         let sdk = shared::store::aws_config().await;
+        // The table and bucket are created through the stand-in itself, whatever the endpoint.
+        devserver::gateway(&settings, &base).await.expect("dev server gateway");
+        let gateway = match &options.endpoint {
+            Some(endpoint) => {
+                let through = sdk_through(endpoint, options.attempt_timeout, options.operation_timeout).await;
+                devserver::gateway_with(&through, &settings, &base).expect("gateway")
+            }
+            None => devserver::gateway_with(&sdk, &settings, &base).expect("gateway"),
+        };
+        tokio::spawn(devserver::serve(listener, Arc::new(gateway), std::future::pending()));
         TestApp {
             base,
             planroom: unique("pr"),
@@ -105,34 +211,6 @@ impl TestApp {
             auth: DevAuthorizer::new(b"e2e-secret"),
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
         }
-    }
-
-    /// Starts a dev server that reaches AWS through `endpoint` (e.g. a [`proxy::FaultProxy`]) with
-    /// short SDK timeouts, and sends recipients to `fallback_url` when the planroom's address cannot be read.
-    pub async fn spawn_through(endpoint: &str, fallback_url: Option<&str>) -> TestApp {
-        let healthy = TestApp::spawn().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
-        let base = format!("http://{}", listener.local_addr().expect("local address"));
-        let sdk = shared::store::aws_config_with(&shared::store::SdkSettings {
-            endpoint: Some(endpoint.to_owned()),
-            attempt_timeout: std::time::Duration::from_millis(500),
-            operation_timeout: std::time::Duration::from_millis(1500),
-        })
-        .await;
-        let settings = Settings {
-            table: TEST_TABLE.into(),
-            jwt_secret: "e2e-secret".into(),
-            signing_keys: devserver::DEV_SIGNING_KEYS.into(),
-            redirect: RedirectSettings {
-                rules: Rules::default(),
-                session_ttl_seconds: 600,
-                fallback_url: fallback_url.map(str::to_owned),
-            },
-            bucket: TEST_BUCKET.into(),
-        };
-        let gateway = Arc::new(devserver::gateway_with(&sdk, &settings, &base).expect("gateway"));
-        tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
-        TestApp { base, ..healthy }
     }
 
     /// A staff token of this planroom.

@@ -1,14 +1,18 @@
 //! Events of blast recipients who are not logged in, authenticated by the contact session the
 //! redirect handed them. No valid session: 401 and nothing stored — guests are never tracked.
+//!
+//! A session is bound to its planroom, job, blast and recipient: a post naming another job is
+//! refused whole (403). Events posted through a session minted for an automated hit (an e-mail
+//! scanner following the link) are stored as automated, with the session's reason.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::contact_session::ContactSession;
 use shared::event::decode_batch;
-use shared::first_access::{Source, record_batch};
+use shared::first_access::{Capture, FirstAccessStore, Source};
 use shared::ids::Id;
-use shared::{Error, Result, http};
+use shared::{Error, Result, http, time};
 
 use crate::App;
 
@@ -19,15 +23,28 @@ pub const SESSION_HEADER: &str = "x-contact-session";
 pub async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
     let unauthorized = || Error::Unauthorized("a valid X-Contact-Session header is required".into());
     let token = http::header(req, SESSION_HEADER).ok_or_else(unauthorized)?;
-    let now = jiff::Timestamp::now().as_second();
-    let session = ContactSession::decode(token, &app.keys, now).map_err(|_| unauthorized())?;
+    let (now, at) = time::now();
+    let session = ContactSession::decode(token, &app.keys, now.as_second()).map_err(|_| unauthorized())?;
     let planroom = Id::parse("planroom", &session.planroom).map_err(|_| unauthorized())?;
     let job = Id::parse("job", &session.job).map_err(|_| unauthorized())?;
     let blast = Id::parse("blast", &session.blast).map_err(|_| unauthorized())?;
     let events = decode_batch(http::body(req, http::MAX_BODY_BYTES)?)?;
+    if let Some(other) = events.iter().find(|e| e.job != job) {
+        return Err(Error::Forbidden(format!(
+            "this contact session covers job {job:?} only, not {:?}; nothing was recorded",
+            other.job.as_str()
+        )));
+    }
     let recipient =
         app.store.recipient(&planroom, &job, &session.recipient, blast.as_str()).await?.ok_or_else(unauthorized)?;
-    let source = Source::Blast(blast);
-    let results = record_batch(&app.store, &planroom, &recipient.individual, &source, &events).await?;
+    let capture = Capture {
+        planroom: &planroom,
+        individual: &recipient.individual,
+        source: &Source::Blast(blast),
+        automated: session.automated.as_deref(),
+        at: &at,
+        events: &events,
+    };
+    let results = app.store.record(&capture).await?;
     Ok(http::json(StatusCode::OK, &json!({ "results": results })))
 }

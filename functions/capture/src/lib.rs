@@ -1,8 +1,10 @@
 //! The capture function: the planroom frontend registers jobs and posts the view, download and
-//! order events of its logged-in users; each event becomes or bumps a first-access record.
+//! order events of its logged-in users; each post is applied whole, once per `event_id`.
 
 mod blasts;
 mod contact;
+
+use std::time::Duration;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -10,21 +12,39 @@ use serde_json::json;
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
 use shared::event::decode_batch;
-use shared::first_access::{Source, record_batch};
-use shared::http::{self, Auth, Route};
+use shared::first_access::{Capture, FirstAccessStore, Source};
+use shared::http::{self, Auth, Route, RouteTable};
 use shared::job::JobInput;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore, JobStore};
-use shared::{Error, Result};
+use shared::{Error, Result, budget, time};
+
+/// What this function does, one variant per route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Register the planroom's base URL.
+    PutPlanroom,
+    /// Register or update a job.
+    PutJob,
+    /// Register a blast and mint its links.
+    PostBlast,
+    /// Events of a logged-in user.
+    PostEvents,
+    /// Events of a blast recipient, by contact session.
+    PostContactEvents,
+}
 
 /// The routes this function serves.
-pub const ROUTES: &[Route] = &[
-    Route { key: "PUT /v1/planroom", auth: Auth::Jwt },
-    Route { key: "PUT /v1/jobs/{job_id}", auth: Auth::Jwt },
-    Route { key: "POST /v1/jobs/{job_id}/blasts", auth: Auth::Jwt },
-    Route { key: "POST /v1/events", auth: Auth::Jwt },
-    Route { key: "POST /v1/contact-events", auth: Auth::None },
-];
+pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
+    (Route { key: "PUT /v1/planroom", auth: Auth::Jwt }, Endpoint::PutPlanroom),
+    (Route { key: "PUT /v1/jobs/{job_id}", auth: Auth::Jwt }, Endpoint::PutJob),
+    (Route { key: "POST /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::PostBlast),
+    (Route { key: "POST /v1/events", auth: Auth::Jwt }, Endpoint::PostEvents),
+    (Route { key: "POST /v1/contact-events", auth: Auth::None }, Endpoint::PostContactEvents),
+]);
+
+/// The default time budget of one request (`REQUEST_BUDGET_MS`), below the function's timeout.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(8);
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -33,6 +53,7 @@ pub struct App {
     claims: ClaimNames,
     keys: Keyring,
     links: LinkSettings,
+    budget: Duration,
 }
 
 /// How tracked links are made.
@@ -56,35 +77,42 @@ impl LinkSettings {
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS`, the link settings, the `CLAIM_*` names
-    /// and the AWS environment.
+    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS`, the link settings, `REQUEST_BUDGET_MS`,
+    /// the `CLAIM_*` names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let keys = Keyring::parse(&config::required("SIGNING_KEYS")?)?;
         let links = LinkSettings::from_env()?;
+        let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let sdk = store::aws_config().await;
-        Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys, links))
+        Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys, links).with_budget(budget))
     }
 
-    /// Builds the app from its parts.
+    /// Builds the app from its parts, with the default time budget.
     pub fn new(store: DynamoStore, claims: ClaimNames, keys: Keyring, links: LinkSettings) -> Self {
-        App { store, claims, keys, links }
+        App { store, claims, keys, links, budget: DEFAULT_BUDGET }
+    }
+
+    /// The same app with another time budget per request.
+    pub fn with_budget(self, budget: Duration) -> Self {
+        App { budget, ..self }
     }
 }
 
-/// Serves one request; every failure becomes a JSON error answer.
+/// Serves one request within its time budget; every failure becomes a JSON error answer.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::answer(dispatch(app, &req).await)
+    let budget = budget::for_request(app.budget, http::lambda_deadline(&req));
+    http::answer(budget::run(budget, dispatch(app, &req)).await)
 }
 
 async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
-    match http::route_key(req) {
-        Some("PUT /v1/planroom") => blasts::put_planroom(app, req).await,
-        Some("PUT /v1/jobs/{job_id}") => put_job(app, req).await,
-        Some("POST /v1/jobs/{job_id}/blasts") => blasts::post_blast(app, req).await,
-        Some("POST /v1/events") => post_events(app, req).await,
-        Some("POST /v1/contact-events") => contact::post_events(app, req).await,
-        _ => Err(Error::NotFound("no such route".into())),
+    match ROUTES.endpoint(req) {
+        Some(Endpoint::PutPlanroom) => blasts::put_planroom(app, req).await,
+        Some(Endpoint::PutJob) => put_job(app, req).await,
+        Some(Endpoint::PostBlast) => blasts::post_blast(app, req).await,
+        Some(Endpoint::PostEvents) => post_events(app, req).await,
+        Some(Endpoint::PostContactEvents) => contact::post_events(app, req).await,
+        None => Err(Error::NotFound("no such route".into())),
     }
 }
 
@@ -103,6 +131,15 @@ async fn put_job(app: &App, req: &Request) -> Result<Response<Body>> {
 async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
     let caller = Caller::from_request(req, &app.claims)?;
     let events = decode_batch(http::body(req, http::MAX_BODY_BYTES)?)?;
-    let results = record_batch(&app.store, &caller.planroom, &caller.individual, &Source::Login, &events).await?;
+    let at = time::now().1;
+    let capture = Capture {
+        planroom: &caller.planroom,
+        individual: &caller.individual,
+        source: &Source::Login,
+        automated: None,
+        at: &at,
+        events: &events,
+    };
+    let results = app.store.record(&capture).await?;
     Ok(http::json(StatusCode::OK, &json!({ "results": results })))
 }

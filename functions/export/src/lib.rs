@@ -4,6 +4,7 @@
 //! URLs valid for minutes, never stored.
 
 mod csv_report;
+pub mod failures;
 mod pdf;
 mod pdf_report;
 mod report;
@@ -17,22 +18,39 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
-use shared::export::{ExportInput, Status, export_id};
-use shared::http::{self, Auth, Route};
+use shared::export::{ExportInput, Status, export_id, status_at};
+use shared::http::{self, Auth, Route, RouteTable};
 use shared::store::exports::ExportRecord;
 use shared::store::{self, DynamoStore};
-use shared::{Error, Result, time, visibility};
+use shared::{Error, Result, budget, time, visibility};
 
 use crate::storage::Bucket;
 
+/// What this function does, one variant per route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Ask for a report.
+    Create,
+    /// Its status, and the download when ready.
+    Status,
+}
+
 /// The routes this function serves.
-pub const ROUTES: &[Route] = &[
-    Route { key: "POST /v1/jobs/{job_id}/exports", auth: Auth::Jwt },
-    Route { key: "GET /v1/exports/{export_id}", auth: Auth::Jwt },
-];
+pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
+    (Route { key: "POST /v1/jobs/{job_id}/exports", auth: Auth::Jwt }, Endpoint::Create),
+    (Route { key: "GET /v1/exports/{export_id}", auth: Auth::Jwt }, Endpoint::Status),
+]);
 
 /// How long export items (and their objects, by the bucket's lifecycle rule) are kept.
 pub const RETENTION_DAYS: i64 = 7;
+
+/// How long an export may wait for a worker before it reads `failed` (`EXPORT_START_WITHIN_SECONDS`):
+/// the stream delivers an insert within seconds, and the worker's event source retries for at
+/// most an hour.
+pub const DEFAULT_START_WITHIN: Duration = Duration::from_secs(15 * 60);
+
+/// The default time budget of one request (`REQUEST_BUDGET_MS`), below the function's timeout.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(8);
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -41,34 +59,52 @@ pub struct App {
     bucket: Bucket,
     claims: ClaimNames,
     url_ttl: Duration,
+    start_within: Duration,
+    budget: Duration,
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `BUCKET_NAME`, `EXPORT_URL_TTL_SECONDS`, the `CLAIM_*`
-    /// names and the AWS environment.
+    /// Builds the app from `TABLE_NAME`, `BUCKET_NAME`, `EXPORT_URL_TTL_SECONDS`,
+    /// `EXPORT_START_WITHIN_SECONDS`, `REQUEST_BUDGET_MS`, the `CLAIM_*` names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let sdk = store::aws_config().await;
         let bucket = Bucket::from_env(&sdk)?;
-        Ok(App::new(DynamoStore::from_sdk(&sdk, table), bucket, ClaimNames::from_env(), storage::url_ttl_from_env()?))
+        let start_within =
+            Duration::from_secs(config::number("EXPORT_START_WITHIN_SECONDS", DEFAULT_START_WITHIN.as_secs())?);
+        let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
+        let app =
+            App::new(DynamoStore::from_sdk(&sdk, table), bucket, ClaimNames::from_env(), storage::url_ttl_from_env()?);
+        Ok(App { start_within, budget, ..app })
     }
 
-    /// Builds the app from its parts.
+    /// Builds the app from its parts, with the default start deadline and time budget.
     pub fn new(store: DynamoStore, bucket: Bucket, claims: ClaimNames, url_ttl: Duration) -> Self {
-        App { store, bucket, claims, url_ttl }
+        App { store, bucket, claims, url_ttl, start_within: DEFAULT_START_WITHIN, budget: DEFAULT_BUDGET }
+    }
+
+    /// The same app with another start deadline for new exports.
+    pub fn with_start_within(self, start_within: Duration) -> Self {
+        App { start_within, ..self }
+    }
+
+    /// The same app with another time budget per request.
+    pub fn with_budget(self, budget: Duration) -> Self {
+        App { budget, ..self }
     }
 }
 
-/// Serves one request; every failure becomes a JSON error answer.
+/// Serves one request within its time budget; every failure becomes a JSON error answer.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::answer(dispatch(app, &req).await)
+    let budget = budget::for_request(app.budget, http::lambda_deadline(&req));
+    http::answer(budget::run(budget, dispatch(app, &req)).await)
 }
 
 async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
-    match http::route_key(req) {
-        Some("POST /v1/jobs/{job_id}/exports") => create(app, req).await,
-        Some("GET /v1/exports/{export_id}") => status(app, req).await,
-        _ => Err(Error::NotFound("no such route".into())),
+    match ROUTES.endpoint(req) {
+        Some(Endpoint::Create) => create(app, req).await,
+        Some(Endpoint::Status) => status(app, req).await,
+        None => Err(Error::NotFound("no such route".into())),
     }
 }
 
@@ -82,7 +118,9 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let id = export_id(&caller.planroom, &caller.sub, http::header(req, "idempotency-key"))?;
     let (now, now_text) = time::now();
     let expires_at = now.as_second() + RETENTION_DAYS * 24 * 3600;
-    let existing = app.store.create_export(&caller.planroom, &id, &request, &caller.sub, &now_text, expires_at).await?;
+    let start_by = now.as_second() + i64::try_from(app.start_within.as_secs()).unwrap_or(i64::MAX / 2);
+    let existing =
+        app.store.create_export(&caller.planroom, &id, &request, &caller.sub, &now_text, start_by, expires_at).await?;
     let status = match existing {
         None => Status::Pending,
         Some(existing) if existing.request == request => existing.status,
@@ -103,12 +141,17 @@ async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
 
 async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
     let now = jiff::Timestamp::now();
-    // A worker that died leaves `running` with a lease that runs out: say so instead of waiting forever.
-    let (status, error) = match export.status {
-        Status::Running if export.lease_until < now.as_second() => {
-            (Status::Failed, Some("generation did not finish in time".to_owned()))
+    // Nothing stays pending or running for ever: past its deadline an export has failed, and the
+    // table is told so, so that a late worker can no longer take it or finish it.
+    let (status, error) = match status_at(export.status, export.start_by, export.lease_until, now.as_second()) {
+        (Status::Failed, Some(reason)) => {
+            let planroom = shared::ids::Id::parse("planroom", &export.planroom)?;
+            if let Err(err) = app.store.fail_export(&planroom, &export.export_id, reason, &time::format(now)).await {
+                tracing::warn!(export_id = export.export_id, error = %err.chain(), "could not record a missed deadline");
+            }
+            (Status::Failed, Some(reason.to_owned()))
         }
-        status => (status, export.error.clone()),
+        (status, _) => (status, export.error.clone()),
     };
     let mut body = json!({
         "export_id": export.export_id,

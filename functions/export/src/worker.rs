@@ -12,7 +12,7 @@ use serde_dynamo::AttributeValue;
 use shared::config::{self, ConfigError};
 use shared::export::{ExportRequest, Format};
 use shared::ids::Id;
-use shared::store::exports::Outcome;
+use shared::store::exports::{Claim, Outcome};
 use shared::store::{self, DynamoStore, JobStore};
 use shared::{Error, Result, keys};
 
@@ -49,8 +49,9 @@ impl Worker {
     pub async fn process(&self, planroom: &str, export_id: &str) -> Result<()> {
         let planroom = Id::parse("planroom", planroom)?;
         let now = Timestamp::now().as_second();
-        if !self.store.claim_export(&planroom, export_id, now, now + LEASE_SECONDS).await? {
-            tracing::info!(export_id, "export already taken or done");
+        let claim = Claim { id: uuid::Uuid::new_v4().to_string(), lease_until: now + LEASE_SECONDS };
+        if !self.store.claim_export(&planroom, export_id, now, &claim).await? {
+            tracing::info!(export_id, "export already taken, done, failed or too late to start");
             return Ok(());
         }
         let export = self
@@ -74,7 +75,10 @@ impl Worker {
             }
         };
         tracing::info!(export_id, outcome = ?outcome, "export finished");
-        self.store.finish_export(&planroom, export_id, &outcome, &report::now_text()).await
+        if !self.store.finish_export(&planroom, export_id, &claim, &outcome, &report::now_text()).await? {
+            tracing::warn!(export_id, "the export was declared failed before it finished; its result is dropped");
+        }
+        Ok(())
     }
 
     async fn generate(&self, planroom: &Id, export_id: &str, request: &ExportRequest) -> Result<Outcome> {
@@ -114,7 +118,7 @@ impl Worker {
             generated_at: report::now_text(),
             generated_records: rows,
         };
-        let s3_key = format!("exports/{}/{export_id}.{}", keys::part(planroom.as_str()), request.format.as_str());
+        let s3_key = keys::export_object(planroom, export_id, request.format.as_str());
         let buffer = SharedBuffer::default();
         let mut upload = Upload::start(&self.bucket, &s3_key, request.format.content_type()).await?;
         let written = match request.format {

@@ -1,18 +1,18 @@
 //! The planroom-wide audit: first accesses between two instants (at most 31 days apart), filtered
-//! on any dimension. One Query per month partition of gsi2 the range touches (at most two).
+//! on any dimension. One Query per month partition of gsi2 the range touches (at most two), in the
+//! people's partitions, the scanners' (`automated=true`) or both (`include_automated=true`).
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use lambda_http::{Body, Request, Response};
 use shared::activity::{Activity, ObjectKind};
 use shared::caller::Caller;
-use shared::cursor::{self, Cursor};
+use shared::cursor;
 use shared::records::AccessRecord;
-use shared::store::page::PageArgs;
-use shared::store::{Item, get_bool, get_s};
+use shared::store::{Item, get_s};
 use shared::{Error, Result, http, time};
 
-use crate::{App, list_answer, params};
+use crate::{App, list_answer, params, phases};
 
 /// Longest audit range.
 const MAX_DAYS: i64 = 31;
@@ -29,7 +29,8 @@ struct Filters {
     object_id: Option<String>,
     source: Option<String>,
     device: Option<String>,
-    automated: Option<bool>,
+    /// Which partitions to read: people's (`false`), scanners' (`true`), in this order.
+    partitions: Vec<bool>,
 }
 
 impl Filters {
@@ -46,7 +47,11 @@ impl Filters {
             })
             .transpose()?;
         let include_automated = params::flag(req, "include_automated")?;
-        let automated = params::optional_flag(req, "automated")?.or((!include_automated).then_some(false));
+        let partitions = match params::optional_flag(req, "automated")? {
+            Some(automated) => vec![automated],
+            None if include_automated => vec![false, true],
+            None => vec![false],
+        };
         Ok(Filters {
             activity,
             job_id: text("job_id"),
@@ -57,7 +62,7 @@ impl Filters {
             object_id: text("object_id"),
             source: text("source"),
             device: text("device"),
-            automated,
+            partitions,
         })
     }
 
@@ -88,7 +93,6 @@ impl Filters {
             && eq("device", &self.device)
             && self.activity.is_none_or(|a| get_s(item, "activity") == Some(a.as_str()))
             && self.object_kind.is_none_or(|k| get_s(item, "object_kind") == Some(k.as_str()))
-            && self.automated.is_none_or(|a| get_bool(item, "automated") == a)
             && source_ok
             && company_ok
     }
@@ -138,34 +142,16 @@ pub async fn list(app: &App, caller: &Caller, req: &Request) -> Result<Response<
     let (from_text, to_text) = (time::format(from), time::format(to));
     let scope = cursor::scope(&["audit", caller.planroom.as_str(), &from_text, &to_text, &filters.describe()]);
     let months = months(from, to);
-    let mut position = params::cursor(req, &app.keys, &scope)?.unwrap_or(Cursor { phase: 0, key: Default::default() });
-    let mut records = Vec::new();
-    let mut next = None;
-    while let Some(month) = months.get(position.phase as usize) {
-        let start = Some(std::mem::take(&mut position.key)).filter(|k| !k.is_empty());
-        let page = app
-            .store
-            .audit_month(
-                &caller.planroom,
-                month,
-                (&from_text, &to_text),
-                PageArgs { limit: limit - records.len(), start },
-                |i| filters.keep(i),
-            )
-            .await?;
-        records.extend(page.items.iter().map(AccessRecord::from_item));
-        if let Some(key) = page.next {
-            next = Some(Cursor { phase: position.phase, key });
-            break;
-        }
-        position.phase += 1;
-        if records.len() == limit {
-            if months.get(position.phase as usize).is_some() {
-                next = Some(Cursor { phase: position.phase, key: Default::default() });
-            }
-            break;
-        }
-    }
+    let parts = &filters.partitions;
+    let start = params::cursor(req, &app.keys, &scope)?;
+    // Phase p reads month p / parts in partition p % parts.
+    let phase_count = u32::try_from(months.len() * parts.len()).unwrap_or(u32::MAX);
+    let (items, next) = phases::read(phase_count, start, limit, |phase, args| {
+        let (month, automated) = (&months[phase as usize / parts.len()], parts[phase as usize % parts.len()]);
+        app.store.audit_month(&caller.planroom, month, automated, (&from_text, &to_text), args, |i| filters.keep(i))
+    })
+    .await?;
+    let records: Vec<AccessRecord> = items.iter().map(AccessRecord::from_item).collect();
     Ok(list_answer(&records, next.map(|c| cursor::encode(&app.keys, &scope, c))))
 }
 

@@ -5,12 +5,11 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::activity::ObjectKind;
 use shared::caller::Caller;
-use shared::cursor::{self, Cursor};
+use shared::cursor;
 use shared::records::AccessRecord;
-use shared::store::page::PageArgs;
 use shared::{Result, http};
 
-use crate::{App, params, visible_job};
+use crate::{App, params, phases, visible_job};
 
 /// `GET /v1/jobs/{job_id}/files/{file_id}/activity`: a page of `accessed` (first accesses of the
 /// file, by individual); `not_accessed` (the job's blast recipients with no human access to the
@@ -22,20 +21,14 @@ pub async fn activity(app: &App, caller: &Caller, req: &Request) -> Result<Respo
     let limit = params::limit(req)?;
     let scope =
         cursor::scope(&["file", caller.planroom.as_str(), job.as_str(), file.as_str(), &include_automated.to_string()]);
-    let start = params::cursor(req, &app.keys, &scope)?.map(|c| c.key);
-    let page = app
-        .store
-        .accesses_of_object(
-            &caller.planroom,
-            &job,
-            ObjectKind::File,
-            &file,
-            include_automated,
-            PageArgs { limit, start },
-        )
-        .await?;
-    let accessed: Vec<AccessRecord> = page.items.iter().map(AccessRecord::from_item).collect();
-    let not_accessed = match page.next {
+    let start = params::cursor(req, &app.keys, &scope)?;
+    // People's first accesses, then scanners' when asked for.
+    let (items, next) = phases::read(1 + u32::from(include_automated), start, limit, |phase, args| {
+        app.store.accesses_of_object(&caller.planroom, &job, ObjectKind::File, &file, phase == 1, args)
+    })
+    .await?;
+    let accessed: Vec<AccessRecord> = items.iter().map(AccessRecord::from_item).collect();
+    let not_accessed = match next {
         Some(_) => Vec::new(),
         None => {
             let accessors = app.store.accessors_of_object(&caller.planroom, &job, ObjectKind::File, &file).await?;
@@ -44,7 +37,7 @@ pub async fn activity(app: &App, caller: &Caller, req: &Request) -> Result<Respo
             recipients
         }
     };
-    let next_cursor = page.next.map(|key| cursor::encode(&app.keys, &scope, Cursor { phase: 0, key }));
+    let next_cursor = next.map(|c| cursor::encode(&app.keys, &scope, c));
     Ok(http::json(
         StatusCode::OK,
         &json!({ "accessed": accessed, "not_accessed": not_accessed, "next_cursor": next_cursor }),

@@ -6,23 +6,45 @@ mod audit;
 mod file;
 mod individuals;
 mod params;
+mod phases;
+
+use std::time::Duration;
 
 use lambda_http::{Body, Request, Response};
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
-use shared::http::{self, Auth, Route};
+use shared::http::{self, Auth, Route, RouteTable};
 use shared::ids::Id;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore};
-use shared::{Error, Result, visibility};
+use shared::{Error, Result, budget, visibility};
+
+/// What this function does, one variant per route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The job's Activity tab.
+    Individuals,
+    /// One individual's first accesses.
+    Individual,
+    /// Who accessed a file, and who has not.
+    FileActivity,
+    /// The planroom-wide audit.
+    Audit,
+}
 
 /// The routes this function serves.
-pub const ROUTES: &[Route] = &[
-    Route { key: "GET /v1/jobs/{job_id}/activity/individuals", auth: Auth::Jwt },
-    Route { key: "GET /v1/jobs/{job_id}/activity/individuals/{individual_id}", auth: Auth::Jwt },
-    Route { key: "GET /v1/jobs/{job_id}/files/{file_id}/activity", auth: Auth::Jwt },
-    Route { key: "GET /v1/activity", auth: Auth::Jwt },
-];
+pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
+    (Route { key: "GET /v1/jobs/{job_id}/activity/individuals", auth: Auth::Jwt }, Endpoint::Individuals),
+    (
+        Route { key: "GET /v1/jobs/{job_id}/activity/individuals/{individual_id}", auth: Auth::Jwt },
+        Endpoint::Individual,
+    ),
+    (Route { key: "GET /v1/jobs/{job_id}/files/{file_id}/activity", auth: Auth::Jwt }, Endpoint::FileActivity),
+    (Route { key: "GET /v1/activity", auth: Auth::Jwt }, Endpoint::Audit),
+]);
+
+/// The default time budget of one request (`REQUEST_BUDGET_MS`), below the function's timeout.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(8);
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -30,39 +52,47 @@ pub struct App {
     store: DynamoStore,
     claims: ClaimNames,
     keys: Keyring,
+    budget: Duration,
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS` (cursor signing), the `CLAIM_*` names and the AWS environment.
+    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS` (cursor signing), `REQUEST_BUDGET_MS`, the
+    /// `CLAIM_*` names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let keys = Keyring::parse(&config::required("SIGNING_KEYS")?)?;
+        let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let sdk = store::aws_config().await;
-        Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys))
+        Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys).with_budget(budget))
     }
 
-    /// Builds the app from its parts.
+    /// Builds the app from its parts, with the default time budget.
     pub fn new(store: DynamoStore, claims: ClaimNames, keys: Keyring) -> Self {
-        App { store, claims, keys }
+        App { store, claims, keys, budget: DEFAULT_BUDGET }
+    }
+
+    /// The same app with another time budget per request.
+    pub fn with_budget(self, budget: Duration) -> Self {
+        App { budget, ..self }
     }
 }
 
-/// Serves one request; every failure becomes a JSON error answer.
+/// Serves one request within its time budget; every failure becomes a JSON error answer.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::answer(dispatch(app, &req).await)
+    let budget = budget::for_request(app.budget, http::lambda_deadline(&req));
+    http::answer(budget::run(budget, dispatch(app, &req)).await)
 }
 
 async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
-    let route = http::route_key(req).unwrap_or_default();
-    if !ROUTES.iter().any(|r| r.key == route) {
+    let Some(endpoint) = ROUTES.endpoint(req) else {
         return Err(Error::NotFound("no such route".into()));
-    }
+    };
     let caller = Caller::from_request(req, &app.claims)?;
-    match route {
-        "GET /v1/jobs/{job_id}/activity/individuals" => individuals::list(app, &caller, req).await,
-        "GET /v1/jobs/{job_id}/activity/individuals/{individual_id}" => individuals::detail(app, &caller, req).await,
-        "GET /v1/jobs/{job_id}/files/{file_id}/activity" => file::activity(app, &caller, req).await,
-        _ => audit::list(app, &caller, req).await,
+    match endpoint {
+        Endpoint::Individuals => individuals::list(app, &caller, req).await,
+        Endpoint::Individual => individuals::detail(app, &caller, req).await,
+        Endpoint::FileActivity => file::activity(app, &caller, req).await,
+        Endpoint::Audit => audit::list(app, &caller, req).await,
     }
 }
 

@@ -8,24 +8,40 @@ mod page;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::config::{self, ConfigError};
 use shared::contact_session::ContactSession;
 use shared::event::{EventInput, ObjectRef};
-use shared::first_access::{Access, FirstAccessStore, Source};
-use shared::http::{self, Auth, Route};
+use shared::first_access::{Capture, FirstAccessStore, Source};
+use shared::http::{self, Auth, Route, RouteTable};
 use shared::ids::{Id, Name};
 use shared::link_token::{LinkError, LinkToken};
-use shared::scanner::{Hit, Rules};
+use shared::scanner::{Hit, Rules, Signal};
 use shared::signing::Keyring;
-use shared::store::{self, DynamoStore};
-use shared::{Result, planroom, time};
+use shared::store::{self, DynamoStore, StoredBlast, StoredRecipient};
+use shared::{Result, budget, planroom, time};
 
-/// The routes this function serves.
-pub const ROUTES: &[Route] =
-    &[Route { key: "GET /r/{token}", auth: Auth::None }, Route { key: "HEAD /r/{token}", auth: Auth::None }];
+/// What this function does, one variant per route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A person (or a scanner) following a tracked link.
+    Follow,
+    /// A link checker probing it.
+    Probe,
+}
+
+/// The routes this function serves (both answered by [`handle`]).
+pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
+    (Route { key: "GET /r/{token}", auth: Auth::None }, Endpoint::Follow),
+    (Route { key: "HEAD /r/{token}", auth: Auth::None }, Endpoint::Probe),
+]);
+
+/// The default time budget of a tracked link (`REDIRECT_BUDGET_MS`): the recipient is on their
+/// way within it whatever the table does.
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(2500);
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug)]
@@ -35,6 +51,7 @@ pub struct App {
     rules: Rules,
     session_ttl_seconds: i64,
     fallback_url: Option<String>,
+    budget: Duration,
     /// Planroom base URLs seen so far: the redirect still works while DynamoDB does not answer.
     bases: Mutex<HashMap<String, String>>,
 }
@@ -48,11 +65,14 @@ pub struct RedirectSettings {
     pub session_ttl_seconds: i64,
     /// Where to send a recipient when the planroom's address cannot be had.
     pub fallback_url: Option<String>,
+    /// The time a tracked link may take, recording included.
+    pub budget: Duration,
 }
 
 impl App {
     /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS`, `SESSION_TTL_MINUTES` (default 480),
-    /// `FALLBACK_URL`, `SCANNER_SEND_WINDOW_SECONDS`, `SCANNER_BURST_LINKS`, `SCANNER_NETWORKS`.
+    /// `FALLBACK_URL`, `REDIRECT_BUDGET_MS`, `SCANNER_SEND_WINDOW_SECONDS`, `SCANNER_BURST_LINKS`,
+    /// `SCANNER_NETWORKS`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let keys = Keyring::parse(&config::required("SIGNING_KEYS")?)?;
@@ -69,6 +89,7 @@ impl App {
             rules: settings.rules,
             session_ttl_seconds: settings.session_ttl_seconds,
             fallback_url: settings.fallback_url,
+            budget: settings.budget,
             bases: Mutex::new(HashMap::new()),
         }
     }
@@ -99,14 +120,17 @@ impl RedirectSettings {
             session_ttl_seconds: i64::try_from(config::number("SESSION_TTL_MINUTES", 480)? * 60)
                 .map_err(|_| ConfigError("SESSION_TTL_MINUTES is too large".into()))?,
             fallback_url,
+            budget: budget::from_env("REDIRECT_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?,
         })
     }
 }
 
-/// Serves one request.
+/// Serves one request: a redirect (or a small page) within the redirect's time budget,
+/// whatever the table does; recording the hit is best effort inside that budget.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let head = req.method() == lambda_http::http::Method::HEAD;
-    page::finish(follow(app, &req, head).await, head)
+    let budget = budget::for_request(app.budget, http::lambda_deadline(&req));
+    page::finish(budget::within(budget, follow(app, &req, head)).await, head)
 }
 
 async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
@@ -117,32 +141,48 @@ async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
         Err(LinkError::Expired) => return page::gone(),
         Err(LinkError::Invalid) => return page::not_found(),
     };
-    let (Ok(planroom), Ok(job)) = (Id::parse("planroom", &token.planroom), Id::parse("job", &token.job)) else {
+    let (Ok(planroom), Ok(job), Ok(blast_id)) =
+        (Id::parse("planroom", &token.planroom), Id::parse("job", &token.job), Id::parse("blast", &token.blast))
+    else {
         return page::not_found();
     };
-    let (base, storage_ok) = match app.store.base_url(&planroom).await {
+    let hit = HitFacts::of(req, head);
+    // Three independent reads, one round trip: where to send them, who they are, what was sent.
+    let (base, recipient, blast) = tokio::join!(
+        app.store.base_url(&planroom),
+        app.store.recipient(&planroom, &job, &token.recipient, &token.blast),
+        app.store.blast(&planroom, &job, &token.blast),
+    );
+    let (base, storage_failed) = match base {
         Ok(Some(base)) => {
             remember(app, &token.planroom, &base);
-            (Some(base), true)
+            (Some(base), false)
         }
-        Ok(None) => (None, true),
+        Ok(None) => (None, false),
         Err(err) => {
-            // Storage is down or slow: send the recipient on without waiting for it again.
-            tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
-                target = token.target_id, "tracked-link hit not recorded: storage unavailable");
-            (cached(app, &token.planroom), false)
+            tracing::error!(error = %err.chain(), blast = token.blast, "planroom address not read: storage unavailable");
+            (cached(app, &token.planroom), true)
         }
     };
-    if storage_ok {
-        match record(app, req, &token, &planroom, &job, head, now).await {
-            Ok(true) => {}
-            Ok(false) => return page::not_found(),
-            Err(err) => tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
-                target = token.target_id, "tracked-link hit not recorded"),
+    let automated = match (recipient, blast) {
+        (Ok(None), _) | (_, Ok(None)) => return page::not_found(), // not (or no longer, or not yet) registered
+        (Ok(Some(recipient)), Ok(Some(blast))) => {
+            let signal = classify(app, &token, &planroom, &job, &blast, &hit).await;
+            let source = Source::Blast(blast_id);
+            if let Err(err) = record(app, &token, &planroom, &job, &recipient, &blast, &source, signal, now).await {
+                tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
+                    target = token.target_id, "tracked-link hit not recorded");
+            }
+            signal
         }
-    }
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
+                target = token.target_id, "tracked-link hit not recorded: storage unavailable");
+            app.rules.classify(&hit.signals(None, 1))
+        }
+    };
     let Some(base) = base.or_else(|| app.fallback_url.clone()) else {
-        return if storage_ok { page::not_found() } else { page::unavailable() };
+        return if storage_failed { page::unavailable() } else { page::not_found() };
     };
     let session = ContactSession {
         planroom: token.planroom.clone(),
@@ -150,65 +190,103 @@ async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
         blast: token.blast.clone(),
         recipient: token.recipient.clone(),
         expires_at: now.as_second().saturating_add(app.session_ttl_seconds),
+        automated: automated.map(|signal| signal.code().to_owned()),
     }
     .encode(&app.keys);
     let target = planroom::target_url(&base, &token.job, token.target_kind, &token.target_id);
     page::found(&format!("{target}?contact_session={session}"))
 }
 
-/// Records the hit; `Ok(false)` when the recipient is not (or no longer) registered.
-async fn record(
+/// What a hit shows about itself, before anything is read.
+struct HitFacts<'a> {
+    method: &'static str,
+    user_agent: Option<&'a str>,
+    source_ip: Option<std::net::IpAddr>,
+    now: i64,
+}
+
+impl<'a> HitFacts<'a> {
+    fn of(req: &'a Request, head: bool) -> Self {
+        let source_ip = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()),
+            _ => None,
+        };
+        HitFacts {
+            method: if head { "HEAD" } else { "GET" },
+            user_agent: http::header(req, "user-agent"),
+            source_ip,
+            now: jiff::Timestamp::now().as_second(),
+        }
+    }
+
+    /// The hit with what storage told about it: the send time and the links of the burst window.
+    fn signals(&self, sent: Option<jiff::Timestamp>, distinct_links_in_burst: u32) -> Hit<'a> {
+        Hit {
+            method: self.method,
+            user_agent: self.user_agent,
+            source_ip: self.source_ip,
+            seconds_since_send: sent.map(|s| self.now - s.as_second()),
+            distinct_links_in_burst,
+        }
+    }
+}
+
+/// The signal that marks the hit automated, if any: what it shows about itself, the links of
+/// the recipient opened in the burst window (noted now), and how soon after the send it came.
+async fn classify(
     app: &App,
-    req: &Request,
     token: &LinkToken,
     planroom: &Id,
     job: &Id,
-    head: bool,
-    now: jiff::Timestamp,
-) -> Result<bool> {
-    // The recipient and the target's name are independent reads: one round trip, not two.
-    let (recipient, target_name) = tokio::try_join!(
-        app.store.recipient(planroom, job, &token.recipient, &token.blast),
-        app.store.blast_target_name(planroom, job, &token.blast, token.target_kind.as_str(), &token.target_id),
-    )?;
-    let Some(recipient) = recipient else {
-        return Ok(false);
-    };
-    let target_name = target_name.unwrap_or_default();
+    blast: &StoredBlast,
+    hit: &HitFacts<'_>,
+) -> Option<Signal> {
     let link = format!("{}#{}#{}", token.action.as_str(), token.target_kind.as_str(), token.target_id);
-    let burst = app.store.note_link_hit(planroom, job, &token.recipient, &link, now.as_second()).await?;
-    let source_ip = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()),
-        _ => None,
+    let burst = match app.store.note_link_hit(planroom, job, &token.recipient, &link, hit.now).await {
+        Ok(burst) => burst,
+        Err(err) => {
+            tracing::warn!(error = %err.chain(), "burst window not read; judging the hit without it");
+            1
+        }
     };
-    let sent = recipient.sent_at.as_deref().and_then(time::parse_instant);
-    let hit = Hit {
-        method: if head { "HEAD" } else { "GET" },
-        user_agent: http::header(req, "user-agent"),
-        source_ip,
-        seconds_since_send: sent.map(|s| now.as_second() - s.as_second()),
-        distinct_links_in_burst: burst,
-    };
-    let automated = app.rules.classify(&hit).map(|signal| signal.code());
-    let event = EventInput {
+    let sent = blast.sent_at.as_deref().and_then(time::parse_instant);
+    app.rules.classify(&hit.signals(sent, burst))
+}
+
+/// Records the hit, automated or not.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    app: &App,
+    token: &LinkToken,
+    planroom: &Id,
+    job: &Id,
+    recipient: &StoredRecipient,
+    blast: &StoredBlast,
+    source: &Source,
+    signal: Option<Signal>,
+    now: jiff::Timestamp,
+) -> Result<()> {
+    let automated = signal.map(Signal::code);
+    let target_name = blast.target_name(token.target_kind.as_str(), &token.target_id).unwrap_or_default();
+    let events = [EventInput {
+        event_id: None,
         job: job.clone(),
         activity: token.action,
         object: ObjectRef {
             kind: token.target_kind,
             id: Id::parse("target", &token.target_id)?,
-            name: Name::parse("name", &target_name).unwrap_or_default(),
+            name: Name::parse("name", target_name).unwrap_or_default(),
         },
         section: None,
         url: None,
         device: None,
-    };
-    let source = Source::Blast(Id::parse("blast", &token.blast)?);
+    }];
     let at = time::format(now);
-    let access =
-        Access { planroom, individual: &recipient.individual, event: &event, source: &source, automated, at: &at };
-    let recorded = app.store.record(&access).await?;
-    tracing::info!(blast = token.blast, automated, first = recorded.first, "tracked link followed");
-    Ok(true)
+    let capture = Capture { planroom, individual: &recipient.individual, source, automated, at: &at, events: &events };
+    let recorded = app.store.record(&capture).await?;
+    let first = recorded.first().is_some_and(|r| r.first);
+    tracing::info!(blast = token.blast, automated, first, "tracked link followed");
+    Ok(())
 }
 
 fn remember(app: &App, planroom: &str, base: &str) {

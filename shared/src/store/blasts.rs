@@ -6,19 +6,34 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 
-use super::{DynamoStore, Item, get_s, n, s, sdk_error};
+use super::retry::{self, send_ok};
+use super::{DynamoStore, Item, get_s, n, s};
 use crate::blast::{Blast, Recipient};
 use crate::ids::{Id, Name};
 use crate::individual::{Email, Individual};
-use crate::{Error, Result, keys};
+use crate::{Error, Result, budget, keys};
 
 /// A recipient as the redirect and the contact session read it back.
 #[derive(Debug, Clone)]
 pub struct StoredRecipient {
     /// The recipient as an individual.
     pub individual: Individual,
-    /// When the blast went out, if known.
+}
+
+/// What the redirect needs of a blast's head item.
+#[derive(Debug, Clone, Default)]
+pub struct StoredBlast {
+    /// When the e-mail went out: `sent_at` as given, else when the blast was registered (the
+    /// scanner rules need a send time, and a blast is sent around its registration).
     pub sent_at: Option<String>,
+    targets: Vec<serde_json::Value>,
+}
+
+impl StoredBlast {
+    /// The display name the blast gave a link target.
+    pub fn target_name(&self, kind: &str, id: &str) -> Option<&str> {
+        self.targets.iter().find(|t| t["kind"] == kind && t["id"] == id).and_then(|t| t["name"].as_str())
+    }
 }
 
 /// How long a burst window is, in seconds.
@@ -79,24 +94,22 @@ impl DynamoStore {
                     .map_err(|e| Error::internal("building a batch write", e))
             })
             .collect::<Result<_>>()?;
-        for attempt in 0..8u32 {
-            let out = self
-                .client
-                .batch_write_item()
-                .request_items(&self.table, requests)
-                .send()
-                .await
-                .map_err(|e| sdk_error("storing blast recipients", e))?;
+        for attempt in 1.. {
+            let out = send_ok("storing blast recipients", || {
+                self.client.batch_write_item().request_items(&self.table, requests.clone()).send()
+            })
+            .await?;
             requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
             if requests.is_empty() {
-                return Ok(());
+                break;
             }
-            tokio::time::sleep(Duration::from_millis(20 << attempt.min(5))).await;
+            let pause = retry::backoff(attempt);
+            if budget::remaining() < pause + Duration::from_millis(50) {
+                return Err(retry::out_of_time("storing blast recipients", "writes kept being throttled".into()));
+            }
+            tokio::time::sleep(pause).await;
         }
-        Err(Error::Unavailable {
-            context: "storing blast recipients".into(),
-            source: "writes kept being throttled".into(),
-        })
+        Ok(())
     }
 
     /// A blast recipient (one GetItem).
@@ -107,48 +120,31 @@ impl DynamoStore {
         individual: &str,
         blast: &str,
     ) -> Result<Option<StoredRecipient>> {
-        let out = self
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job)))
-            .key("sk", s(keys::recipient_sk(individual, blast)))
-            .send()
-            .await
-            .map_err(|e| sdk_error("reading a blast recipient", e))?;
+            .key("sk", s(keys::recipient_sk(individual, blast)));
+        let out = send_ok("reading a blast recipient", || request.clone().send()).await?;
         Ok(out.item.as_ref().and_then(stored_recipient))
     }
 
-    /// The display name the blast gave a link target (one GetItem of the blast).
-    pub async fn blast_target_name(
-        &self,
-        planroom: &Id,
-        job: &Id,
-        blast: &str,
-        kind: &str,
-        id: &str,
-    ) -> Result<Option<String>> {
-        let out = self
+    /// A completely registered blast's send time and targets (one GetItem of its head); `None`
+    /// while its registration has not finished, or never did.
+    pub async fn blast(&self, planroom: &Id, job: &Id, blast: &str) -> Result<Option<StoredBlast>> {
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job)))
             .key("sk", s(keys::blast_sk(blast)))
-            .projection_expression("targets")
-            .send()
-            .await
-            .map_err(|e| sdk_error("reading a blast", e))?;
-        let targets: Vec<serde_json::Value> = out
-            .item
-            .as_ref()
-            .and_then(|i| get_s(i, "targets"))
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_default();
-        Ok(targets
-            .iter()
-            .find(|t| t["kind"] == kind && t["id"] == id)
-            .and_then(|t| t["name"].as_str())
-            .map(str::to_owned))
+            .projection_expression("targets, sent_at, created_at");
+        let out = send_ok("reading a blast", || request.clone().send()).await?;
+        Ok(out.item.as_ref().map(|item| StoredBlast {
+            sent_at: get_s(item, "sent_at").or_else(|| get_s(item, "created_at")).map(str::to_owned),
+            targets: get_s(item, "targets").and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
+        }))
     }
 
     /// Notes that `link` of a recipient was opened now and answers how many distinct links of that
@@ -162,19 +158,18 @@ impl DynamoStore {
         now_unix: i64,
     ) -> Result<u32> {
         let window = now_unix.div_euclid(BURST_WINDOW_SECONDS);
-        let out = self
+        // Adding to a set is idempotent: a re-sent update never counts a link twice.
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job)))
-            .key("sk", s(format!("BURST#{individual}#{window}")))
+            .key("sk", s(keys::burst_sk(individual, window)))
             .update_expression("ADD links :link SET expires_at = :ttl")
             .expression_attribute_values(":link", AttributeValue::Ss(vec![link.to_owned()]))
             .expression_attribute_values(":ttl", n(now_unix + 3600))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(|e| sdk_error("noting a link hit", e))?;
+            .return_values(ReturnValue::UpdatedNew);
+        let out = send_ok("noting a link hit", || request.clone().send()).await?;
         let links =
             out.attributes.as_ref().and_then(|a| a.get("links")).and_then(|v| v.as_ss().ok()).map_or(1, Vec::len);
         Ok(u32::try_from(links).unwrap_or(u32::MAX))
@@ -182,31 +177,28 @@ impl DynamoStore {
 
     /// Registers the planroom's https base URL (one PutItem).
     pub async fn put_base_url(&self, planroom: &Id, base_url: &str, updated_at: &str) -> Result<()> {
-        self.client
+        let request = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(keys::planroom_pk(planroom)))
             .item("sk", s(keys::PLANROOM_SK))
             .item("type", s("planroom"))
             .item("base_url", s(base_url))
-            .item("updated_at", s(updated_at))
-            .send()
-            .await
-            .map_err(|e| sdk_error("registering the planroom base URL", e))?;
+            .item("updated_at", s(updated_at));
+        send_ok("registering the planroom base URL", || request.clone().send()).await?;
         Ok(())
     }
 
     /// The planroom's base URL, if registered (one GetItem).
     pub async fn base_url(&self, planroom: &Id) -> Result<Option<String>> {
-        let out = self
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(keys::planroom_pk(planroom)))
-            .key("sk", s(keys::PLANROOM_SK))
-            .send()
-            .await
-            .map_err(|e| sdk_error("reading the planroom base URL", e))?;
+            .key("sk", s(keys::PLANROOM_SK));
+        let out = send_ok("reading the planroom base URL", || request.clone().send()).await?;
         Ok(out.item.as_ref().and_then(|i| get_s(i, "base_url")).map(str::to_owned))
     }
 }
@@ -240,8 +232,5 @@ fn stored_recipient(item: &Item) -> Option<StoredRecipient> {
     let email = Email::parse(get_s(item, "email")?).ok()?;
     let name = Name::parse("name", get_s(item, "name").unwrap_or_default()).unwrap_or_default();
     let company = get_s(item, "company_name").and_then(|c| Name::parse("company_name", c).ok());
-    Some(StoredRecipient {
-        individual: Individual::by_email(email, name, company),
-        sent_at: get_s(item, "sent_at").map(str::to_owned),
-    })
+    Some(StoredRecipient { individual: Individual::by_email(email, name, company) })
 }

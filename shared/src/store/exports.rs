@@ -1,12 +1,17 @@
 //! Export items in DynamoDB. The item's insert is the enqueue: the table's stream delivers it to
-//! the export worker, so no export is ever lost between "stored" and "queued".
+//! the export worker, so no export is ever lost between "stored" and "queued". Each export has a
+//! partition of its own, so exports of one planroom reach the stream apart and run side by side.
+//! Every change of status is conditional: a worker claims an export only while it is pending and
+//! its start deadline has not passed, finishes it only while it still holds the claim, and an
+//! export declared failed (deadline, lease, the event source giving up) stays failed.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
-use super::{DynamoStore, Item, get_bool, get_n, get_s, n, s, sdk_error};
+use super::retry::{self, send};
+use super::{DynamoStore, Item, get_bool, get_n, get_s, n, s};
 use crate::export::{ExportRequest, Format, Report, Status};
 use crate::ids::Id;
 use crate::{Error, Result, keys};
@@ -32,6 +37,8 @@ pub struct ExportRecord {
     pub s3_key: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+    /// A worker must claim it before this (epoch seconds).
+    pub start_by: i64,
     /// Until when (epoch seconds) the running worker holds it.
     pub lease_until: i64,
 }
@@ -52,13 +59,33 @@ pub enum Outcome {
     Failed(String),
 }
 
-fn export_key(planroom: &Id, export_id: &str) -> (AttributeValue, AttributeValue) {
-    (s(keys::planroom_pk(planroom)), s(keys::export_sk(export_id)))
+/// A worker's hold on an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// Unique per claim, so a claim re-sent after a lost answer recognises itself.
+    pub id: String,
+    /// Until when the claim holds (epoch seconds).
+    pub lease_until: i64,
+}
+
+fn export_key(planroom: &Id, export_id: &str) -> [(&'static str, AttributeValue); 2] {
+    [("pk", s(keys::export_pk(planroom, export_id))), ("sk", s(keys::EXPORT_SK))]
+}
+
+fn condition_failed<E: 'static>(err: &SdkError<E>) -> bool {
+    let any = err.as_service_error().map(|e| e as &dyn std::any::Any);
+    any.and_then(|e| e.downcast_ref::<UpdateItemError>())
+        .is_some_and(|e| matches!(e, UpdateItemError::ConditionalCheckFailedException(_)))
+        || any
+            .and_then(|e| e.downcast_ref::<PutItemError>())
+            .is_some_and(|e| matches!(e, PutItemError::ConditionalCheckFailedException(_)))
 }
 
 impl DynamoStore {
-    /// Stores a new pending export; when one with this id exists already (a retried request with
-    /// the same `Idempotency-Key`), stores nothing and answers the existing one.
+    /// Stores a new pending export that a worker must start before `start_by`; when one with
+    /// this id exists already (a retried request with the same `Idempotency-Key`), stores nothing
+    /// and answers the existing one.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_export(
         &self,
         planroom: &Id,
@@ -66,15 +93,14 @@ impl DynamoStore {
         request: &ExportRequest,
         created_by: &str,
         created_at: &str,
+        start_by: i64,
         expires_at: i64,
     ) -> Result<Option<ExportRecord>> {
-        let (pk, sk) = export_key(planroom, export_id);
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", pk)
-            .item("sk", sk)
+        let mut put = self.client.put_item().table_name(&self.table);
+        for (name, value) in export_key(planroom, export_id) {
+            put = put.item(name, value);
+        }
+        let mut put = put
             .item("type", s("export"))
             .item("export_id", s(export_id))
             .item("planroom_id", s(planroom.as_str()))
@@ -85,7 +111,8 @@ impl DynamoStore {
             .item("status", s(Status::Pending.as_str()))
             .item("created_at", s(created_at))
             .item("created_by", s(created_by))
-            .item("expires_at", n(expires_at))
+            .item("start_by", n(start_by))
+            .item(crate::table::TTL_ATTRIBUTE, n(expires_at))
             .condition_expression("attribute_not_exists(pk)");
         if let Some(individual) = &request.individual_id {
             put = put.item("individual_id", s(individual.as_str()));
@@ -93,87 +120,83 @@ impl DynamoStore {
         if let Some(tz) = &request.time_zone {
             put = put.item("time_zone", s(tz));
         }
-        match put.send().await {
+        match send("storing an export", || put.clone().send()).await? {
             Ok(_) => Ok(None),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
-                self.export(planroom, export_id).await?.map(Some).ok_or_else(|| {
-                    Error::internal("reading back an existing export", "the export vanished after a conflict")
-                })
-            }
-            Err(err) => Err(sdk_error("storing an export", err)),
+            // A re-sent put whose first attempt was stored finds itself: the same answer either way.
+            Err(err) if condition_failed(&err) => self.export(planroom, export_id).await?.map(Some).ok_or_else(|| {
+                Error::internal("reading back an existing export", "the export vanished after a conflict")
+            }),
+            Err(err) => Err(retry::broken("storing an export", &err)),
         }
     }
 
     /// An export, if it exists (one strongly consistent GetItem).
     pub async fn export(&self, planroom: &Id, export_id: &str) -> Result<Option<ExportRecord>> {
-        let (pk, sk) = export_key(planroom, export_id);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("reading an export", e))?;
+        let mut get = self.client.get_item().table_name(&self.table).consistent_read(true);
+        for (name, value) in export_key(planroom, export_id) {
+            get = get.key(name, value);
+        }
+        let out = retry::send_ok("reading an export", || get.clone().send()).await?;
         Ok(out.item.as_ref().and_then(export_record))
     }
 
-    /// Takes a pending export (or one whose worker's lease ran out) for generation; `false` when
-    /// another worker holds it or it is done.
-    pub async fn claim_export(&self, planroom: &Id, export_id: &str, now: i64, lease_until: i64) -> Result<bool> {
-        let (pk, sk) = export_key(planroom, export_id);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
-            .update_expression("SET #status = :running, lease_until = :lease ADD attempts :one")
-            .condition_expression("#status = :pending OR (#status = :running AND lease_until < :now)")
+    /// Takes a pending export whose start deadline has not passed; `false` when it is taken,
+    /// done, failed or too late.
+    pub async fn claim_export(&self, planroom: &Id, export_id: &str, now: i64, claim: &Claim) -> Result<bool> {
+        let mut update = self.client.update_item().table_name(&self.table);
+        for (name, value) in export_key(planroom, export_id) {
+            update = update.key(name, value);
+        }
+        let update = update
+            .update_expression("SET #status = :running, lease_until = :lease, claim = :claim ADD attempts :one")
+            .condition_expression("#status = :pending AND start_by > :now")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":running", s(Status::Running.as_str()))
             .expression_attribute_values(":pending", s(Status::Pending.as_str()))
-            .expression_attribute_values(":lease", n(lease_until))
+            .expression_attribute_values(":lease", n(claim.lease_until))
+            .expression_attribute_values(":claim", s(&claim.id))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":one", n(1))
-            .send()
-            .await;
-        match result {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match send("claiming an export", || update.clone().send()).await? {
             Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(sdk_error("claiming an export", err)),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                // Ours already when a first attempt of this very claim went through.
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    Ok(failed.item().and_then(|i| get_s(i, "claim")) == Some(claim.id.as_str()))
+                }
+                _ => Err(retry::broken("claiming an export", &SdkError::ServiceError(e))),
+            },
+            Err(err) => Err(retry::broken("claiming an export", &err)),
         }
     }
 
-    /// Records how a generation ended.
+    /// Records how a generation ended, if the claim still holds; `false` when the export was
+    /// declared failed meanwhile (its lease ran out).
     pub async fn finish_export(
         &self,
         planroom: &Id,
         export_id: &str,
+        claim: &Claim,
         outcome: &Outcome,
         finished_at: &str,
-    ) -> Result<()> {
-        let (pk, sk) = export_key(planroom, export_id);
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+    ) -> Result<bool> {
+        let mut update = self.client.update_item().table_name(&self.table);
+        for (name, value) in export_key(planroom, export_id) {
+            update = update.key(name, value);
+        }
+        let update = update
+            .condition_expression("#status = :running AND claim = :claim")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#error", "error")
+            .expression_attribute_values(":running", s(Status::Running.as_str()))
+            .expression_attribute_values(":claim", s(&claim.id))
             .expression_attribute_values(":at", s(finished_at));
         let update = match outcome {
             Outcome::Ready { rows, bytes, s3_key } => update
                 .update_expression(
                     "SET #status = :ready, #rows = :rows, #bytes = :bytes, s3_key = :key, finished_at = :at \
-                     REMOVE lease_until, #error",
+                     REMOVE #error",
                 )
                 .expression_attribute_names("#rows", "rows")
                 .expression_attribute_names("#bytes", "bytes")
@@ -182,12 +205,43 @@ impl DynamoStore {
                 .expression_attribute_values(":bytes", n(bytes))
                 .expression_attribute_values(":key", s(s3_key)),
             Outcome::Failed(reason) => update
-                .update_expression("SET #status = :failed, #error = :reason, finished_at = :at REMOVE lease_until")
+                .update_expression("SET #status = :failed, #error = :reason, finished_at = :at")
                 .expression_attribute_values(":failed", s(Status::Failed.as_str()))
                 .expression_attribute_values(":reason", s(reason)),
         };
-        update.send().await.map_err(|e| sdk_error("recording an export's outcome", e))?;
-        Ok(())
+        self.settle(update, "recording an export's outcome").await
+    }
+
+    /// Declares a pending or running export failed with `reason`; `false` when it had ended
+    /// already (ready, or failed before).
+    pub async fn fail_export(&self, planroom: &Id, export_id: &str, reason: &str, at: &str) -> Result<bool> {
+        let mut update = self.client.update_item().table_name(&self.table);
+        for (name, value) in export_key(planroom, export_id) {
+            update = update.key(name, value);
+        }
+        let update = update
+            .update_expression("SET #status = :failed, #error = :reason, finished_at = :at")
+            .condition_expression("#status IN (:pending, :running)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#error", "error")
+            .expression_attribute_values(":pending", s(Status::Pending.as_str()))
+            .expression_attribute_values(":running", s(Status::Running.as_str()))
+            .expression_attribute_values(":failed", s(Status::Failed.as_str()))
+            .expression_attribute_values(":reason", s(reason))
+            .expression_attribute_values(":at", s(at));
+        self.settle(update, "declaring an export failed").await
+    }
+
+    async fn settle(
+        &self,
+        update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+        context: &str,
+    ) -> Result<bool> {
+        match send(context, || update.clone().send()).await? {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(retry::broken(context, &err)),
+        }
     }
 }
 
@@ -200,6 +254,7 @@ fn export_record(item: &Item) -> Option<ExportRecord> {
         time_zone: get_s(item, "time_zone").map(str::to_owned),
         include_automated: get_bool(item, "include_automated"),
     };
+    let seconds = |name: &str| i64::try_from(get_n(item, name)).unwrap_or(i64::MAX);
     Some(ExportRecord {
         export_id: get_s(item, "export_id")?.to_owned(),
         planroom: get_s(item, "planroom_id")?.to_owned(),
@@ -210,6 +265,7 @@ fn export_record(item: &Item) -> Option<ExportRecord> {
         bytes: get_n(item, "bytes"),
         s3_key: get_s(item, "s3_key").map(str::to_owned),
         error: get_s(item, "error").map(str::to_owned),
-        lease_until: i64::try_from(get_n(item, "lease_until")).unwrap_or(i64::MAX),
+        start_by: seconds("start_by"),
+        lease_until: seconds("lease_until"),
     })
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{DynamoStore, Item, get_bool, get_s, s, sdk_error};
+use super::retry::send_ok;
+use super::{DynamoStore, Item, get_bool, get_s, s};
 use crate::ids::{Id, Name};
 use crate::job::Job;
 use crate::{Result, keys};
@@ -39,28 +40,20 @@ impl JobStore for DynamoStore {
                 item.insert(name.into(), s(value));
             }
         }
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| sdk_error("registering a job", e))?;
+        let request =
+            self.client.put_item().table_name(&self.table).set_item(Some(item)).return_values(ReturnValue::AllOld);
+        let out = send_ok("registering a job", || request.clone().send()).await?;
         Ok(out.attributes.is_none_or(|a| a.is_empty()))
     }
 
     async fn get_job(&self, planroom: &Id, job_id: &Id) -> Result<Option<Job>> {
-        let out = self
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job_id)))
-            .key("sk", s(keys::JOB_SK))
-            .send()
-            .await
-            .map_err(|e| sdk_error("reading a job", e))?;
+            .key("sk", s(keys::JOB_SK));
+        let out = send_ok("reading a job", || request.clone().send()).await?;
         Ok(out.item.as_ref().map(|item| job_from_item(job_id, item)))
     }
 }

@@ -7,6 +7,7 @@ pub mod first_access;
 mod jobs;
 pub mod page;
 pub mod reads;
+pub mod retry;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::Error;
 
 pub use aws_config::SdkConfig;
-pub use blasts::{BURST_WINDOW_SECONDS, StoredRecipient};
+pub use blasts::{BURST_WINDOW_SECONDS, StoredBlast, StoredRecipient};
 pub use jobs::JobStore;
 
 /// An item as DynamoDB returns it.
@@ -41,7 +42,7 @@ impl DynamoStore {
 
     /// A store on `table` with a client built from the loaded AWS configuration.
     pub fn from_sdk(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table)
+        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb_config(sdk).build()), table)
     }
 
     /// The underlying client.
@@ -79,6 +80,13 @@ impl SdkSettings {
             operation_timeout: millis("SDK_OPERATION_TIMEOUT_MS", 8000),
         }
     }
+}
+
+/// The DynamoDB client configuration of the store: the SDK's own retries are off, because
+/// [`retry::send`] retries within the request's time budget and knows which calls are safe to
+/// repeat.
+pub fn dynamodb_config(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::config::Builder::from(sdk).retry_config(RetryConfig::disabled())
 }
 
 /// Loads the AWS configuration once, with [`SdkSettings::from_env`].

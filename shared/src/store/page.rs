@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Item, get_s, sdk_error};
+use super::retry::send_ok;
+use super::{Item, get_s};
 use crate::Result;
 
 /// Items of one page and where the next one starts.
@@ -61,7 +62,7 @@ pub async fn read(
         if let Some(index) = index {
             q = q.index_name(index);
         }
-        let out = q.send().await.map_err(|e| sdk_error("reading a page", e))?;
+        let out = send_ok("reading a page", || q.clone().send()).await?;
         for item in out.items.unwrap_or_default() {
             if !keep(&item) {
                 continue;

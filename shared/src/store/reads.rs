@@ -1,12 +1,14 @@
 //! The read paths of the activity API. Each is one Query (or a few) on the table or a GSI; none
-//! scans. Key design: see [`crate::keys`].
+//! scans. Key design: see [`crate::keys`]. People and scanners sit in index partitions of their
+//! own, so every read names which one it wants and a page of people costs only people.
 
 use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::page::{self, Page, PageArgs};
-use super::{DynamoStore, Item, get_s, s, sdk_error};
+use super::retry::send_ok;
+use super::{DynamoStore, Item, get_s, s};
 use crate::activity::ObjectKind;
 use crate::ids::Id;
 use crate::records::RecipientView;
@@ -43,10 +45,6 @@ impl IndividualOrder {
     }
 }
 
-fn human(item: &Item) -> bool {
-    !item.get("automated").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false)
-}
-
 impl DynamoStore {
     fn query_on(&self, pk_attr: &str, pk: String) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         self.client
@@ -57,33 +55,31 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(pk))
     }
 
-    /// A page of the job's individuals (one Query on a GSI). Individuals with only automated hits
-    /// are left out unless `include_automated`.
+    /// A page of the job's individuals (one Query on a GSI): people with a human access, or
+    /// (`automated`) those only scanners touched.
     pub async fn individuals(
         &self,
         planroom: &Id,
         job: &Id,
         order: IndividualOrder,
-        include_automated: bool,
+        automated: bool,
         args: PageArgs,
     ) -> Result<Page> {
         let index = order.index();
-        let pk = keys::individuals_gsi_pk(&keys::job_pk(planroom, job));
+        let pk = keys::individuals_gsi_pk(&keys::job_pk(planroom, job), automated);
         let query = self.query_on(&format!("{index}pk"), pk);
-        page::read(query, Some(index), args, |item| include_automated || item.contains_key("first_at")).await
+        page::read(query, Some(index), args, |_| true).await
     }
 
     /// One individual's summary in a job (one GetItem).
     pub async fn individual(&self, planroom: &Id, job: &Id, individual: &str) -> Result<Option<Item>> {
-        let out = self
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job)))
-            .key("sk", s(keys::individual_sk(individual)))
-            .send()
-            .await
-            .map_err(|e| sdk_error("reading an individual", e))?;
+            .key("sk", s(keys::individual_sk(individual)));
+        let out = send_ok("reading an individual", || request.clone().send()).await?;
         Ok(out.item)
     }
 
@@ -104,22 +100,22 @@ impl DynamoStore {
         page::read(query, None, args, |_| true).await
     }
 
-    /// A page of the first accesses of one object (one Query on gsi1).
+    /// A page of the (human, or `automated`) first accesses of one object (one Query on gsi1).
     pub async fn accesses_of_object(
         &self,
         planroom: &Id,
         job: &Id,
         kind: ObjectKind,
         object: &Id,
-        include_automated: bool,
+        automated: bool,
         args: PageArgs,
     ) -> Result<Page> {
-        let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object);
+        let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object, automated);
         let query = self.query_on("gsi1pk", pk);
-        page::read(query, Some("gsi1"), args, |item| include_automated || human(item)).await
+        page::read(query, Some("gsi1"), args, |_| true).await
     }
 
-    /// Everyone with a human first access to the object (a keys-only walk of gsi1).
+    /// Everyone with a human first access to the object (gsi1's people partition, paged through).
     pub async fn accessors_of_object(
         &self,
         planroom: &Id,
@@ -127,22 +123,10 @@ impl DynamoStore {
         kind: ObjectKind,
         object: &Id,
     ) -> Result<HashSet<String>> {
-        let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object);
-        let mut who = HashSet::new();
-        let mut pages = self
-            .query_on("gsi1pk", pk)
-            .index_name("gsi1")
-            .projection_expression("individual_id, automated")
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| sdk_error("reading who accessed an object", e))?;
-            if human(&item) {
-                who.extend(get_s(&item, "individual_id").map(str::to_owned));
-            }
-        }
-        Ok(who)
+        let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object, false);
+        let query = self.query_on("gsi1pk", pk).index_name("gsi1").projection_expression("individual_id");
+        let items = all_pages(query, "reading who accessed an object").await?;
+        Ok(items.iter().filter_map(|i| get_s(i, "individual_id").map(str::to_owned)).collect())
     }
 
     /// Every recipient of the job's completely registered blasts, one per individual (two Queries
@@ -177,30 +161,45 @@ impl DynamoStore {
         if projection.contains("#name") {
             query = query.expression_attribute_names("#name", "name");
         }
-        let mut pages = query.into_paginator().items().send();
-        let mut items = Vec::new();
-        while let Some(item) = pages.next().await {
-            items.push(item.map_err(|e| sdk_error("reading a job's items", e))?);
-        }
-        Ok(items)
+        all_pages(query, "reading a job's items").await
     }
 
-    /// A page of the planroom's first accesses in one month partition between `from` and `to`
-    /// (stored timestamps, `to` exclusive), filtered by `keep` (one Query on gsi2).
+    /// A page of the planroom's (human, or `automated`) first accesses in one month partition
+    /// between `from` and `to` (stored timestamps, `to` exclusive), filtered by `keep` (one Query
+    /// on gsi2).
     pub async fn audit_month(
         &self,
         planroom: &Id,
         month: &str,
+        automated: bool,
         range: (&str, &str),
         args: PageArgs,
         keep: impl Fn(&Item) -> bool,
     ) -> Result<Page> {
         let query = self
-            .query_on("gsi2pk", keys::audit_gsi_pk(planroom, month))
+            .query_on("gsi2pk", keys::audit_gsi_pk(planroom, month, automated))
             .key_condition_expression("#pk = :pk AND gsi2sk BETWEEN :from AND :to")
             .expression_attribute_values(":from", AttributeValue::S(range.0.to_owned()))
             // Sort keys are "{time}#…": everything strictly before `to` sorts below "{to}".
             .expression_attribute_values(":to", AttributeValue::S(range.1.to_owned()));
         page::read(query, Some("gsi2"), args, keep).await
+    }
+}
+
+/// Every item a Query finds, page after page.
+async fn all_pages(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    context: &str,
+) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = query.clone().set_exclusive_start_key(start);
+        let out = send_ok(context, || page.clone().send()).await?;
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
     }
 }

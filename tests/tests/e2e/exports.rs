@@ -191,7 +191,9 @@ async fn the_same_idempotency_key_returns_the_same_export_and_other_companies_ge
     let other = post_with_key(&app, &staff, "k-2", &body).await;
     assert_ne!(first.body["export_id"], other.body["export_id"]);
     let stored = app.stored(&app.planroom).await;
-    assert_eq!(stored.iter().filter(|i| text(i, "sk").starts_with("EXPORT#")).count(), 2);
+    let exports: Vec<_> = stored.iter().filter(|i| text(i, "type") == "export").collect();
+    assert_eq!(exports.len(), 2);
+    assert_ne!(text(exports[0], "pk"), text(exports[1], "pk"), "each export has a partition of its own");
 
     let id = first.body["export_id"].as_str().unwrap();
     let customer = person(&app, "zoe@acme.test", "Zoë", "ACME");

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use e2e::proxy::{FaultProxy, Mode, stand_in_address};
-use e2e::{TestApp, view};
+use e2e::{Options, TestApp, view};
 use serde_json::json;
 
 const BROWSER: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
@@ -33,6 +33,7 @@ async fn every_route_answers_503(app: &TestApp, within: Duration) {
         let answer = app.send(method, path, Some(&staff), body.map(|b| b.to_string().into_bytes())).await;
         assert_eq!(answer.status, 503, "{method} {path}: {:?}", answer.body);
         assert_eq!(answer.body["error"]["code"], "unavailable", "{method} {path}");
+        assert_eq!(answer.header("retry-after"), "1", "{method} {path}");
         assert!(started.elapsed() < within, "{method} {path} took {:?}", started.elapsed());
     }
 }
@@ -47,12 +48,15 @@ async fn with_storage_stopped_every_route_answers_503_at_once_and_nothing_is_sto
 }
 
 #[tokio::test]
-async fn with_storage_hanging_every_route_answers_503_within_its_timeout() {
+async fn with_storage_hanging_every_route_answers_503_within_its_budget() {
     let proxy = FaultProxy::start(stand_in_address()).await;
     proxy.set(Mode::Hang);
-    let app = TestApp::spawn_through(&proxy.url, None).await;
-    // Operation timeout 1.5 s in this app; the answer must not wait for API Gateway's 30 s.
-    every_route_answers_503(&app, Duration::from_secs(5)).await;
+    let budget = Duration::from_secs(2);
+    let options = Options { endpoint: Some(proxy.url.clone()), request_budget: budget, ..Options::default() };
+    let app = TestApp::spawn_with(options).await;
+    // Attempts time out after 0.5 s and are retried; the request's budget ends it with a 503,
+    // long before API Gateway's own 30 s.
+    every_route_answers_503(&app, budget + Duration::from_millis(800)).await;
     proxy.set(Mode::Down);
 }
 

@@ -15,6 +15,7 @@ async fn set_up_blast(app: &TestApp, recipients: Value) -> Answer {
     assert_eq!(base.status, 200, "{:?}", base.body);
     let blast = json!({
         "name": "Addendum 3 is out",
+        "sent_at": an_hour_ago(),
         "recipients": recipients,
         "targets": [
             {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf", "action": "view"},
@@ -24,6 +25,11 @@ async fn set_up_blast(app: &TestApp, recipients: Value) -> Answer {
     let answer = app.json("POST", "/v1/jobs/job-1/blasts", Some(&staff), &blast).await;
     assert_eq!(answer.status, 201, "{:?}", answer.body);
     answer
+}
+
+/// A send time long enough ago that a click now is a person's, not a delivery-time scanner's.
+pub fn an_hour_ago() -> String {
+    shared::time::format(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
 }
 
 fn link(blast: &Answer, email: &str, target: &str) -> String {
