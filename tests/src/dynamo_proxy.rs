@@ -163,6 +163,11 @@ impl DynamoProxy {
         self.lock().rules.clear();
     }
 
+    /// Removes the rules that match on `text` (a test's own export id, say).
+    pub fn remove_containing(&self, text: &str) {
+        self.lock().rules.retain(|r| r.body_contains.as_deref() != Some(text));
+    }
+
     /// The calls of `operation` that reached the proxy so far.
     pub fn calls(&self, operation: &str) -> Vec<Call> {
         self.lock().calls.iter().filter(|c| c.operation == operation).cloned().collect()
@@ -204,9 +209,20 @@ impl DynamoProxy {
                 r.action.clone()
             })
         };
+        // A call is noted as soon as its answer is known, before any stall: a client that gives up
+        // waiting drops this future, and the call must still show.
+        let note = |status: u16, answer: &[u8]| {
+            self.lock().calls.push(Call {
+                operation: operation.clone(),
+                request: text.clone(),
+                status,
+                answer: String::from_utf8_lossy(answer).into_owned(),
+            });
+        };
         let (status, headers, answer) = match action {
             Some(Action::Fail { status, body }) => (status, HashMap::new(), body.to_string().into_bytes()),
             Some(Action::Hang) => {
+                note(0, b"");
                 std::future::pending::<()>().await;
                 unreachable!("a hung call never answers")
             }
@@ -215,30 +231,30 @@ impl DynamoProxy {
                 forward(client, target, &parts, body).await
             }
             Some(Action::ApplyThenStall(pause)) => {
-                let answer = forward(client, target, &parts, body).await;
+                let (status, headers, answer) = forward(client, target, &parts, body).await;
+                note(status, &answer);
                 tokio::time::sleep(pause).await;
-                answer
+                return response(status, headers, answer);
             }
             None => forward(client, target, &parts, body).await,
         };
-        self.lock().calls.push(Call {
-            operation,
-            request: text,
-            status,
-            answer: String::from_utf8_lossy(&answer).into_owned(),
-        });
-        let mut res = hyper::Response::new(Full::new(Bytes::from(answer)));
-        *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
-        res.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"));
-        for (name, value) in headers {
-            if let (Ok(name), Ok(value)) =
-                (hyper::header::HeaderName::try_from(name), hyper::header::HeaderValue::try_from(value))
-            {
-                res.headers_mut().insert(name, value);
-            }
-        }
-        res
+        note(status, &answer);
+        response(status, headers, answer)
     }
+}
+
+fn response(status: u16, headers: HashMap<String, String>, answer: Vec<u8>) -> hyper::Response<Full<Bytes>> {
+    let mut res = hyper::Response::new(Full::new(Bytes::from(answer)));
+    *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
+    res.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"));
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) =
+            (hyper::header::HeaderName::try_from(name), hyper::header::HeaderValue::try_from(value))
+        {
+            res.headers_mut().insert(name, value);
+        }
+    }
+    res
 }
 
 /// Passes a call on to the stand-in: status, the headers that matter, body.

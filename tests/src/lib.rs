@@ -1,12 +1,14 @@
 //! What every end-to-end test needs: [`TestApp::spawn`] starts the dev server on a free port
-//! against the local AWS stand-in and hands back a client with request helpers, a planroom of the
-//! test's own (so tests never collide), and a view of everything stored for that planroom.
+//! against the local AWS stand-in, with a table of the test's own and an export worker on its
+//! stream, and hands back a client with request helpers, a planroom of the test's own, and a view
+//! of everything stored for that planroom. Tests never collide, and looking at what one stored
+//! never waits on what the others stored.
 
 pub mod dynamo_proxy;
 pub mod proxy;
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,49 +18,11 @@ use redirect::RedirectSettings;
 use serde_json::{Value, json};
 use shared::scanner::Rules;
 
-/// The table the tests use in the local stand-in.
+/// The prefix of the tables the tests make in the local stand-in (one per test).
 pub const TEST_TABLE: &str = "planroom-activity-test";
 
 /// The reports bucket the tests use in the local stand-in.
 pub const TEST_BUCKET: &str = "planroom-activity-test-exports";
-
-static WORKER_PROXY: OnceLock<DynamoProxy> = OnceLock::new();
-
-/// Starts the export worker on the table's stream once per test process, on a thread of its own
-/// that outlives every test's runtime. The worker reaches DynamoDB through a [`DynamoProxy`]
-/// (see [`worker_proxy`]), so a test can make the worker fail on an export of its own.
-fn start_worker_once(settings: &Settings) {
-    static WORKER: std::sync::Once = std::sync::Once::new();
-    let settings = settings.clone();
-    WORKER.call_once(move || {
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("worker runtime");
-            let stopped = runtime.block_on(async {
-                let sdk = shared::store::aws_config().await;
-                let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
-                let proxy = DynamoProxy::start(&endpoint).await;
-                let worker_sdk = sdk_through(&proxy.url, Duration::from_secs(3), Duration::from_secs(8)).await;
-                let _ = WORKER_PROXY.set(proxy);
-                devserver::run_worker_through(&sdk, &worker_sdk, &settings).await
-            });
-            if let Err(err) = stopped {
-                eprintln!("the export worker stopped: {err}");
-            }
-        });
-    });
-}
-
-/// The proxy between the export worker and DynamoDB (rules added to it apply to every test of
-/// the process: match them on something only your test uses, such as its export id).
-pub async fn worker_proxy() -> &'static DynamoProxy {
-    for _ in 0..500 {
-        if let Some(proxy) = WORKER_PROXY.get() {
-            return proxy;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the export worker did not start");
-}
 
 /// AWS configuration reaching the stand-in through `endpoint`, with these SDK timeouts.
 pub async fn sdk_through(endpoint: &str, attempt: Duration, operation: Duration) -> shared::store::SdkConfig {
@@ -73,6 +37,9 @@ pub async fn sdk_through(endpoint: &str, attempt: Duration, operation: Duration)
 /// How a test's dev server is set up.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Another app's table to share (that app's worker serves it); `None`: a new table with a
+    /// worker of its own.
+    pub table: Option<String>,
     /// Where the functions reach AWS (a proxy); `None`: the stand-in itself.
     pub endpoint: Option<String>,
     /// SDK attempt timeout when `endpoint` is set.
@@ -96,6 +63,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            table: None,
             endpoint: None,
             attempt_timeout: Duration::from_millis(500),
             operation_timeout: Duration::from_millis(1500),
@@ -124,6 +92,10 @@ pub struct TestApp {
     pub auth: DevAuthorizer,
     /// A direct DynamoDB client, to look at what was stored.
     pub dynamo: aws_sdk_dynamodb::Client,
+    /// The test's table.
+    pub table: String,
+    /// The proxy between the test's export worker and DynamoDB, to make the worker fail.
+    pub worker: DynamoProxy,
 }
 
 /// An answer: status and JSON body (`Value::Null` when the body is not JSON).
@@ -177,8 +149,9 @@ impl TestApp {
             .try_init();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let table = options.table.clone().unwrap_or_else(|| unique(TEST_TABLE));
         let settings = Settings {
-            table: TEST_TABLE.into(),
+            table: table.clone(),
             jwt_secret: "e2e-secret".into(),
             signing_keys: options.signing_keys.clone(),
             redirect: RedirectSettings {
@@ -191,10 +164,21 @@ impl TestApp {
             request_budget: options.request_budget,
             export_start_within: options.export_start_within,
         };
-        start_worker_once(&Settings { signing_keys: devserver::DEV_SIGNING_KEYS.into(), ..settings.clone() });
         let sdk = shared::store::aws_config().await;
         // The table and bucket are created through the stand-in itself, whatever the endpoint.
         devserver::gateway(&settings, &base).await.expect("dev server gateway");
+        let stand_in = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+        let worker = DynamoProxy::start(&stand_in).await;
+        if options.table.is_none() {
+            // The worker lives as long as the test's runtime.
+            let worker_sdk = sdk_through(&worker.url, Duration::from_secs(3), Duration::from_secs(8)).await;
+            let (sdk, settings) = (sdk.clone(), settings.clone());
+            tokio::spawn(async move {
+                if let Err(err) = devserver::run_worker_through(&sdk, &worker_sdk, &settings).await {
+                    eprintln!("the export worker stopped: {err}");
+                }
+            });
+        }
         let gateway = match &options.endpoint {
             Some(endpoint) => {
                 let through = sdk_through(endpoint, options.attempt_timeout, options.operation_timeout).await;
@@ -210,6 +194,8 @@ impl TestApp {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
             auth: DevAuthorizer::new(b"e2e-secret"),
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
+            table,
+            worker,
         }
     }
 
@@ -269,17 +255,94 @@ impl TestApp {
         self.json("POST", "/v1/events", Some(token), &json!({ "events": events })).await
     }
 
+    /// `POST /v1/contact-events` with `events`, authenticated by a contact `session`.
+    pub async fn post_contact_events(&self, session: &str, events: Value) -> Answer {
+        let body = json!({ "events": events }).to_string().into_bytes();
+        self.send_with("POST", "/v1/contact-events", &[("x-contact-session", session)], Some(body)).await
+    }
+
+    /// Registers the planroom's address and a blast of `job` to `recipients` (e-mails) with the
+    /// targets `add-3` (a file, viewed) and `s-2` (a section, downloaded); `sent_at` as given.
+    pub async fn blast(&self, job: &str, recipients: &[&str], sent_at: Option<&str>) -> Blast {
+        let staff = self.staff();
+        let base =
+            self.json("PUT", "/v1/planroom", Some(&staff), &json!({"base_url": "https://plans.example.test/"})).await;
+        assert_eq!(base.status, 200, "{:?}", base.body);
+        let mut blast = json!({
+            "name": "Addendum 3 is out",
+            "recipients": recipients.iter().map(|e| json!({"email": e, "name": format!("Name of {e}")})).collect::<Vec<_>>(),
+            "targets": [
+                {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf", "action": "view"},
+                {"kind": "section", "id": "s-2", "name": "Addenda", "action": "download"},
+            ],
+        });
+        if let Some(sent_at) = sent_at {
+            blast["sent_at"] = json!(sent_at);
+        }
+        let answer = self.json("POST", &format!("/v1/jobs/{job}/blasts"), Some(&staff), &blast).await;
+        assert_eq!(answer.status, 201, "{:?}", answer.body);
+        Blast(answer.body)
+    }
+
+    /// Follows a tracked link as a browser does (`GET`, a desktop Chrome user agent).
+    pub async fn click(&self, url: &str) -> Answer {
+        self.send_with("GET", url, &[("user-agent", BROWSER)], None).await
+    }
+}
+
+/// A desktop Chrome's user agent.
+pub const BROWSER: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
+/// A send time long enough ago that a click now is a person's, not a delivery-time scanner's.
+pub fn an_hour_ago() -> String {
+    shared::time::format(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+}
+
+/// A registered blast's answer.
+#[derive(Debug, Clone)]
+pub struct Blast(pub Value);
+
+impl Blast {
+    /// The tracked link of `email` to `target`.
+    pub fn link(&self, email: &str, target: &str) -> String {
+        self.0["links"]
+            .as_array()
+            .and_then(|links| links.iter().find(|l| l["email"] == email && l["target_id"] == target))
+            .and_then(|l| l["url"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no link of {email} to {target}"))
+    }
+
+    /// The blast's id.
+    pub fn id(&self) -> String {
+        self.0["blast_id"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+impl Answer {
+    /// The contact session a redirect handed out.
+    pub fn session(&self) -> String {
+        let location = self.header("location");
+        location
+            .split_once("contact_session=")
+            .map(|(_, s)| s.to_owned())
+            .unwrap_or_else(|| panic!("no session in {location:?}"))
+    }
+}
+
+impl TestApp {
     /// Every item stored for `planroom`, sorted by key, to compare before and after.
     pub async fn stored(&self, planroom: &str) -> Vec<Item> {
         let prefix = format!("P#{planroom}");
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            // A Scan is fine in a test: it only looks at what the product stored.
+            // A Scan is fine in a test: it only looks at what the product stored, in the test's own table.
             let out = self
                 .dynamo
                 .scan()
-                .table_name(TEST_TABLE)
+                .table_name(&self.table)
                 .filter_expression("begins_with(pk, :p)")
                 .expression_attribute_values(":p", AttributeValue::S(prefix.clone()))
                 .set_exclusive_start_key(start)

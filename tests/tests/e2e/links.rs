@@ -1,6 +1,6 @@
 //! Tracked links of blast e-mails: registration, signed redirects, contact sessions, scanners.
 
-use e2e::{Answer, TestApp, number, text};
+use e2e::{Answer, Options, TestApp, number, text};
 use serde_json::{Value, json};
 use shared::activity::{Activity, ObjectKind};
 use shared::link_token::LinkToken;
@@ -159,11 +159,14 @@ async fn links_signed_with_the_previous_key_work_while_it_is_configured() {
     let blast = set_up_blast(&before_rotation, json!([{"email": "ann@bidder.test"}])).await;
     let url = link(&blast, "ann@bidder.test", "add-3");
     let token = url.rsplit_once('/').unwrap().1;
-    let mut rotated = TestApp::spawn_with_keys(&format!("{},{old}", devserver::DEV_SIGNING_KEYS)).await;
+    let rotated_keys = format!("{},{old}", devserver::DEV_SIGNING_KEYS);
+    let shared_table = Some(before_rotation.table.clone());
+    let options = Options { signing_keys: rotated_keys, table: shared_table.clone(), ..Options::default() };
+    let mut rotated = TestApp::spawn_with(options).await;
     rotated.planroom = before_rotation.planroom.clone();
     let answer = click(&rotated, &format!("{}/r/{token}", rotated.base)).await;
     assert_eq!(answer.status, 302, "{:?}", answer.body);
-    let retired = TestApp::spawn_with_keys(devserver::DEV_SIGNING_KEYS).await;
+    let retired = TestApp::spawn_with(Options { table: shared_table, ..Options::default() }).await;
     assert_eq!(click(&retired, &format!("{}/r/{token}", retired.base)).await.status, 404);
 }
 

@@ -4,5 +4,6 @@
 mod capture;
 mod exports;
 mod faults;
+mod integrity;
 mod links;
 mod queries;
