@@ -46,6 +46,21 @@ impl<E: Copy> RouteTable<E> {
     }
 }
 
+/// An API Gateway (HTTP API, payload 2.0) request for `route_key` without authorizer claims, as
+/// unit tests of a function's dispatcher need one.
+pub fn gateway_request(route_key: &str, path: &str) -> Result<Request> {
+    let (method, _) = route_key.split_once(' ').unwrap_or(("GET", route_key));
+    let payload = serde_json::json!({
+        "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": "", "headers": {},
+        "requestContext": {"accountId": "test", "apiId": "test", "domainName": "test.example", "domainPrefix": "test",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "test"},
+            "requestId": "test", "routeKey": route_key, "stage": "$default", "time": "26/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 1795600000000u64},
+        "isBase64Encoded": false,
+    });
+    lambda_http::request::from_str(&payload.to_string()).map_err(|e| Error::internal("building a test request", e))
+}
+
 /// Lambda's deadline for this invocation (epoch milliseconds), when running on Lambda.
 pub fn lambda_deadline(req: &Request) -> Option<u64> {
     req.lambda_context_ref().map(|context| context.deadline)

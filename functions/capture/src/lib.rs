@@ -143,3 +143,25 @@ async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
     let results = app.store.record(&capture).await?;
     Ok(http::json(StatusCode::OK, &json!({ "results": results })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> App {
+        let keys = Keyring::new(vec![("k".into(), vec![7; 32])]).unwrap();
+        let links = LinkSettings { public_base: None, ttl_seconds: 60 };
+        App::new(DynamoStore::unconnected("t"), ClaimNames::default(), keys, links)
+    }
+
+    #[tokio::test]
+    async fn a_route_of_another_function_is_a_404_never_one_of_ours() {
+        for (route, path) in
+            [("GET /v1/activity", "/v1/activity"), ("GET /r/{token}", "/r/x"), ("DELETE /v1/events", "/v1/events")]
+        {
+            let res = handle(&app(), http::gateway_request(route, path).unwrap()).await;
+            assert_eq!(res.status(), 404, "{route}");
+        }
+        assert_eq!(ROUTES.routes().count(), 5);
+    }
+}

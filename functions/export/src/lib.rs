@@ -178,3 +178,17 @@ async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_route_of_another_function_is_a_404_never_one_of_ours() {
+        let sdk = shared::store::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let bucket = Bucket::new(&sdk, "b".into(), true);
+        let app = App::new(DynamoStore::unconnected("t"), bucket, ClaimNames::default(), Duration::from_secs(60));
+        let res = handle(&app, http::gateway_request("GET /v1/activity", "/v1/activity").unwrap()).await;
+        assert_eq!(res.status(), 404);
+    }
+}

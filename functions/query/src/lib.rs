@@ -108,3 +108,18 @@ async fn visible_job(app: &App, caller: &Caller, req: &Request) -> Result<Id> {
 fn list_answer<T: serde::Serialize>(items: &[T], next_cursor: Option<String>) -> Response<Body> {
     http::json(lambda_http::http::StatusCode::OK, &serde_json::json!({ "items": items, "next_cursor": next_cursor }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_route_of_another_function_is_a_404_never_one_of_ours() {
+        let keys = Keyring::new(vec![("k".into(), vec![7; 32])]).unwrap();
+        let app = App::new(DynamoStore::unconnected("t"), ClaimNames::default(), keys);
+        for (route, path) in [("POST /v1/events", "/v1/events"), ("GET /v1/exports/{export_id}", "/v1/exports/e")] {
+            let res = handle(&app, http::gateway_request(route, path).unwrap()).await;
+            assert_eq!(res.status(), 404, "{route} must not fall through to the audit");
+        }
+    }
+}

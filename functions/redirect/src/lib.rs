@@ -128,7 +128,10 @@ impl RedirectSettings {
 /// Serves one request: a redirect (or a small page) within the redirect's time budget,
 /// whatever the table does; recording the hit is best effort inside that budget.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let head = req.method() == lambda_http::http::Method::HEAD;
+    let Some(endpoint) = ROUTES.endpoint(&req) else {
+        return page::finish(page::not_found(), false);
+    };
+    let head = endpoint == Endpoint::Probe;
     let budget = budget::for_request(app.budget, http::lambda_deadline(&req));
     page::finish(budget::within(budget, follow(app, &req, head)).await, head)
 }
@@ -297,4 +300,24 @@ fn remember(app: &App, planroom: &str, base: &str) {
 
 fn cached(app: &App, planroom: &str) -> Option<String> {
     app.bases.lock().ok().and_then(|b| b.get(planroom).cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_route_of_another_function_is_a_404_page() {
+        let keys = Keyring::new(vec![("k".into(), vec![7; 32])]).unwrap();
+        let settings = RedirectSettings {
+            rules: Rules::default(),
+            session_ttl_seconds: 60,
+            fallback_url: None,
+            budget: DEFAULT_BUDGET,
+        };
+        let app = App::new(DynamoStore::unconnected("t"), keys, settings);
+        let res = handle(&app, http::gateway_request("POST /v1/events", "/v1/events").unwrap()).await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+    }
 }

@@ -40,6 +40,15 @@ impl DynamoStore {
         DynamoStore { client, table: table.into() }
     }
 
+    /// A store whose client is never connected: for tests that must answer without storage.
+    pub fn unconnected(table: &str) -> Self {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .build();
+        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table)
+    }
+
     /// A store on `table` with a client built from the loaded AWS configuration.
     pub fn from_sdk(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb_config(sdk).build()), table)

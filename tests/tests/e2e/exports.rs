@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use e2e::{TestApp, text, view};
+use e2e::dynamo_proxy::{Action, Rule, error};
+use e2e::{Options, TestApp, text, view};
 use serde_json::{Value, json};
 
 /// A user with a name of our choosing.
@@ -215,4 +216,106 @@ async fn the_same_idempotency_key_returns_the_same_export_and_other_companies_ge
     ] {
         assert_eq!(app.json("POST", "/v1/jobs/job-1/exports", Some(&staff), &bad).await.status, 422, "{bad}");
     }
+}
+
+/// The id an export requested by staff with `key` gets (derived from planroom, caller and key),
+/// known before the request so the worker can be made to fail on it from the start.
+fn export_id_for(app: &TestApp, key: &str) -> String {
+    let planroom = shared::ids::Id::parse("planroom", &app.planroom).unwrap();
+    shared::export::export_id(&planroom, "staff-1", Some(key)).unwrap()
+}
+
+/// Polls the export until it is no longer pending or running (or fails the test after 30 s).
+async fn settled(app: &TestApp, token: &str, export_id: &str) -> Value {
+    for _ in 0..150 {
+        let answer = app.send("GET", &format!("/v1/exports/{export_id}"), Some(token), None).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        if !matches!(answer.body["status"].as_str(), Some("pending" | "running")) {
+            return answer.body;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("export {export_id} was still pending or running after 30 s");
+}
+
+fn stored_export<'a>(stored: &'a [e2e::Item], export_id: &str) -> &'a e2e::Item {
+    stored.iter().find(|i| text(i, "export_id") == export_id).expect("the export item")
+}
+
+#[tokio::test]
+async fn an_export_the_worker_fails_on_every_attempt_is_drained_into_failed() {
+    let app = TestApp::spawn().await;
+    captured_job(&app).await;
+    let staff = app.staff();
+    let id = export_id_for(&app, "doomed");
+    // Every claim of this export is refused as broken: the worker fails the record, the event
+    // source retries it 3 times, then notes it to the on-failure queue.
+    app.worker.add(Rule::on("UpdateItem", error("ValidationException", "injected")).containing(&id));
+    let answer = post_with_key(&app, &staff, "doomed", &json!({"format": "csv", "report": "summary"})).await;
+    assert_eq!(answer.body["export_id"], id.as_str());
+    let export = settled(&app, &staff, &id).await;
+    assert_eq!(export["status"], "failed");
+    assert_eq!(export["error"], shared::export::GAVE_UP);
+    assert!(export.get("url").is_none());
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(text(stored_export(&stored, &id), "status"), "failed", "the table says so too");
+    assert_eq!(app.worker.calls("UpdateItem").iter().filter(|c| c.request.contains(&id)).count(), 4, "1 + 3 retries");
+}
+
+#[tokio::test]
+async fn an_export_nobody_starts_in_time_reads_failed_and_stays_failed() {
+    let options = Options { export_start_within: Duration::from_secs(1), ..Options::default() };
+    let app = TestApp::spawn_with(options).await;
+    captured_job(&app).await;
+    let staff = app.staff();
+    let id = export_id_for(&app, "late");
+    // The worker's claim hangs past the start deadline (its attempt times out after 3 s).
+    app.worker.add(Rule::on("UpdateItem", Action::Hang).containing(&id).times(1));
+    post_with_key(&app, &staff, "late", &json!({"format": "pdf", "report": "summary"})).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let export = app.send("GET", &format!("/v1/exports/{id}"), Some(&staff), None).await.body;
+    assert_eq!(export["status"], "failed");
+    assert_eq!(export["error"], shared::export::NOT_STARTED);
+    // The worker's retried claim comes too late: the export stays failed.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(text(stored_export(&stored, &id), "status"), "failed");
+    assert_eq!(text(stored_export(&stored, &id), "error"), shared::export::NOT_STARTED);
+    assert!(app.worker.calls("UpdateItem").iter().filter(|c| c.request.contains(&id)).count() >= 2);
+}
+
+#[tokio::test]
+async fn exports_of_one_planroom_run_side_by_side() {
+    let app = TestApp::spawn().await;
+    captured_job(&app).await;
+    let staff = app.staff();
+    for job in ["job-2"] {
+        assert_eq!(
+            app.json("PUT", &format!("/v1/jobs/{job}"), Some(&staff), &json!({"name": "Second"})).await.status,
+            201
+        );
+    }
+    // Reading job-1's activity is slow (4 s a page); job-2's export must not wait for it.
+    app.worker.add(Rule::on("Query", Action::Delay(Duration::from_secs(4))).containing("#J#job-1"));
+    let slow = request_export(&app, &staff, json!({"format": "csv", "report": "detailed"})).await;
+    let bearer = format!("Bearer {staff}");
+    let fast = app
+        .send_with(
+            "POST",
+            "/v1/jobs/job-2/exports",
+            &[("authorization", &bearer)],
+            Some(json!({"format": "csv", "report": "summary"}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(fast.status, 202);
+    let fast = ready(&app, &staff, fast.body["export_id"].as_str().unwrap()).await;
+    assert_eq!(fast["status"], "ready");
+    let meanwhile = app.send("GET", &format!("/v1/exports/{slow}"), Some(&staff), None).await.body;
+    assert!(matches!(meanwhile["status"].as_str(), Some("pending" | "running")), "{meanwhile:?}");
+    app.worker.clear();
+    assert_eq!(ready(&app, &staff, &slow).await["rows"], 4);
+    let stored = app.stored(&app.planroom).await;
+    let partitions: std::collections::HashSet<_> =
+        stored.iter().filter(|i| text(i, "type") == "export").map(|i| text(i, "pk")).collect();
+    assert_eq!(partitions.len(), 2, "each export in a stream partition of its own");
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use e2e::{TestApp, view};
+use e2e::{Answer, TestApp, text, view};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -205,4 +205,96 @@ async fn the_audit_filters_a_date_range_of_at_most_31_days() {
         assert_eq!(answer.status, 400, "{bad}");
         assert_eq!(answer.body["error"]["code"], "bad_request");
     }
+}
+
+/// Times of the stored form strictly apart, so that order by time is well defined.
+async fn tick() {
+    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+}
+
+#[tokio::test]
+async fn scanners_stay_out_of_the_peoples_lists_and_first_at_is_the_first_human_access() {
+    let app = TestApp::spawn().await;
+    let staff = app.staff();
+    let blast = app
+        .blast("job-1", &["xena@bidder.test", "yuri@bidder.test", "zack@bidder.test"], Some(&e2e::an_hour_ago()))
+        .await;
+    let app = &app;
+    let head = |email: &str| {
+        let link = blast.link(email, "add-3");
+        async move { app.send_with("HEAD", &link, &[("user-agent", e2e::BROWSER)], None).await }
+    };
+    assert_eq!(head("xena@bidder.test").await.status, 302); // a scanner, first of all
+    tick().await;
+    assert_eq!(head("zack@bidder.test").await.status, 302); // zack: only ever a scanner
+    tick().await;
+    assert_eq!(app.click(&blast.link("yuri@bidder.test", "add-3")).await.status, 302);
+    tick().await;
+    assert_eq!(app.click(&blast.link("xena@bidder.test", "add-3")).await.status, 302);
+
+    let list = |query: &str| {
+        let path = format!("/v1/jobs/job-1/activity/individuals?{query}");
+        let staff = staff.clone();
+        async move { app.send("GET", &path, Some(&staff), None).await }
+    };
+    let emails = |answer: &Answer| -> Vec<String> {
+        answer.body["items"].as_array().unwrap().iter().map(|i| i["email"].as_str().unwrap().to_owned()).collect()
+    };
+    let by_first = list("sort=first_at").await;
+    assert_eq!(emails(&by_first), ["yuri@bidder.test", "xena@bidder.test"], "by first human access, scanners left out");
+    let stored = app.stored(&app.planroom).await;
+    let xena_human =
+        stored.iter().find(|i| text(i, "sk").starts_with("FA#") && text(i, "email") == "xena@bidder.test").unwrap();
+    assert_eq!(by_first.body["items"][1]["first_at"], text(xena_human, "first_at"), "not the scanner's time");
+    let with_scanners = list("sort=first_at&include_automated=true").await;
+    assert_eq!(
+        emails(&with_scanners),
+        ["yuri@bidder.test", "xena@bidder.test", "zack@bidder.test"],
+        "people, then scanners"
+    );
+    assert_eq!(with_scanners.body["items"][2]["files_viewed"], 0);
+    assert_eq!(with_scanners.body["items"][2]["sources"], json!([blast.id()]));
+
+    // Automated items sit in partitions of their own in every index.
+    for item in stored.iter().filter(|i| text(i, "sk").starts_with("AUTO#")) {
+        assert!(text(item, "gsi1pk").ends_with("#AUTO") && text(item, "gsi2pk").ends_with("#AUTO"), "{item:?}");
+    }
+    for item in stored.iter().filter(|i| text(i, "sk").starts_with("IND#")) {
+        let scanner_only = text(item, "email") == "zack@bidder.test";
+        assert_eq!(text(item, "gsi1pk").ends_with("#AUTO"), scanner_only, "{item:?}");
+    }
+    let file = |query: &str| {
+        let path = format!("/v1/jobs/job-1/files/add-3/activity?{query}");
+        let staff = staff.clone();
+        async move { app.send("GET", &path, Some(&staff), None).await }
+    };
+    let people = file("").await;
+    assert_eq!(people.body["accessed"].as_array().unwrap().len(), 2);
+    assert_eq!(people.body["not_accessed"][0]["email"], "zack@bidder.test", "a scanner's hit is not an access");
+    let all = file("include_automated=true").await;
+    let automated: Vec<bool> =
+        all.body["accessed"].as_array().unwrap().iter().map(|r| r["automated"].as_bool().unwrap()).collect();
+    assert_eq!(automated, [false, false, true, true], "people, then scanners");
+}
+
+#[tokio::test]
+async fn a_page_of_people_reads_only_people_whatever_the_scanners_did() {
+    let proxy = e2e::dynamo_proxy::DynamoProxy::start(&std::env::var("AWS_ENDPOINT_URL").unwrap()).await;
+    let app = TestApp::spawn_with(e2e::Options { endpoint: Some(proxy.url.clone()), ..e2e::Options::default() }).await;
+    let emails: Vec<String> = (0..12).map(|i| format!("r{i:02}@bidder.test")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let blast = app.blast("job-1", &refs, Some(&e2e::an_hour_ago())).await;
+    for email in &emails[..10] {
+        app.send_with("HEAD", &blast.link(email, "add-3"), &[], None).await;
+    }
+    for email in &emails[10..] {
+        app.click(&blast.link(email, "add-3")).await;
+    }
+    proxy.forget_calls();
+    let page = app.send("GET", "/v1/jobs/job-1/activity/individuals?limit=1", Some(&app.staff()), None).await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 1);
+    let queries = proxy.calls("Query");
+    assert_eq!(queries.len(), 1, "one Query");
+    let answer: Value = serde_json::from_str(&queries[0].answer).unwrap();
+    assert_eq!(answer["ScannedCount"], 2, "limit + 1 items read, none of them the 10 scanners'");
 }

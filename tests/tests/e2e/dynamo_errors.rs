@@ -1,0 +1,166 @@
+//! DynamoDB's own error answers, injected in front of the stand-in (which never produces them),
+//! against the real SDK: each has its deliberate path, and each test looks at what was stored.
+
+use std::time::{Duration, Instant};
+
+use e2e::dynamo_proxy::{Action, DynamoProxy, Rule, cancelled, error};
+use e2e::{Item, Options, TestApp, an_hour_ago, number, text, view};
+use serde_json::json;
+
+async fn behind_proxy(options: Options) -> (TestApp, DynamoProxy) {
+    let proxy = DynamoProxy::start(&std::env::var("AWS_ENDPOINT_URL").unwrap()).await;
+    let app = TestApp::spawn_with(Options { endpoint: Some(proxy.url.clone()), ..options }).await;
+    (app, proxy)
+}
+
+fn records(items: &[Item]) -> Vec<&Item> {
+    items.iter().filter(|i| text(i, "sk").starts_with("FA#")).collect()
+}
+
+fn summary(items: &[Item]) -> Option<&Item> {
+    items.iter().find(|i| text(i, "sk").starts_with("IND#"))
+}
+
+#[tokio::test]
+async fn transaction_conflicts_are_retried_and_the_access_counts_once() {
+    let (app, proxy) = behind_proxy(Options::default()).await;
+    let token = app.customer("zoe@acme.test", "acme");
+    proxy.add(Rule::on("TransactWriteItems", cancelled(&["TransactionConflict", "None"])).times(2));
+    let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["results"][0]["first"], true);
+    assert_eq!(proxy.calls("TransactWriteItems").len(), 3, "two conflicts, then the write");
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(records(&stored).len(), 1);
+    assert_eq!(number(records(&stored)[0], "count"), 1);
+    assert_eq!(number(summary(&stored).unwrap(), "files_viewed"), 1);
+}
+
+#[tokio::test]
+async fn a_single_item_update_refused_with_a_transaction_conflict_is_retried() {
+    // The tracked link's burst window is a single-item update: real DynamoDB answers it with
+    // TransactionConflictException while a transaction on the same item is in flight.
+    let (app, proxy) = behind_proxy(Options::default()).await;
+    let blast = app.blast("job-1", &["ann@bidder.test"], Some(&an_hour_ago())).await;
+    proxy.add(
+        Rule::on("UpdateItem", error("TransactionConflictException", "Transaction is ongoing for the item")).times(2),
+    );
+    let click = app.click(&blast.link("ann@bidder.test", "add-3")).await;
+    assert_eq!(click.status, 302);
+    assert_eq!(proxy.calls("UpdateItem").len(), 3);
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(records(&stored).len(), 1, "the hit was recorded, as a person's");
+    assert_eq!(number(records(&stored)[0], "count"), 1);
+}
+
+#[tokio::test]
+async fn validation_and_size_failures_are_a_500_at_once_never_retried_and_store_nothing() {
+    let (app, proxy) = behind_proxy(Options::default()).await;
+    let token = app.customer("zoe@acme.test", "acme");
+    assert_eq!(app.post_events(&token, json!([view("job-1", "f-0")])).await.status, 200);
+    let before = app.stored(&app.planroom).await;
+    let failures = [
+        cancelled(&["ValidationError", "None"]),
+        cancelled(&["None", "ItemCollectionSizeLimitExceeded"]),
+        cancelled(&["TransactionConflict", "ValidationError"]),
+        error("ValidationException", "Item size has exceeded the maximum allowed size"),
+        error("ItemCollectionSizeLimitExceededException", "Collection size exceeded"),
+    ];
+    for failure in failures {
+        proxy.forget_calls();
+        proxy.add(Rule::on("TransactWriteItems", failure.clone()).times(1));
+        let started = Instant::now();
+        let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;
+        assert_eq!(answer.status, 500, "{failure:?}: {:?}", answer.body);
+        assert_eq!(answer.body["error"]["code"], "internal");
+        assert_eq!(proxy.calls("TransactWriteItems").len(), 1, "{failure:?} is never retried");
+        assert!(started.elapsed() < Duration::from_secs(1), "{failure:?} answered at once");
+        assert_eq!(app.stored(&app.planroom).await, before, "{failure:?} stored nothing");
+    }
+}
+
+#[tokio::test]
+async fn throttling_is_retried_within_the_budget_then_a_503_with_retry_after() {
+    let budget = Duration::from_secs(2);
+    let (app, proxy) = behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
+    let token = app.customer("zoe@acme.test", "acme");
+    let throttled = [
+        error("ThrottlingException", "Rate of requests exceeds the allowed throughput."),
+        error(
+            "ProvisionedThroughputExceededException",
+            "The level of configured provisioned throughput for the table was exceeded.",
+        ),
+        error("RequestLimitExceeded", "Throughput exceeds the current throughput limit for your account."),
+        cancelled(&["ThrottlingError", "None"]),
+        cancelled(&["None", "ProvisionedThroughputExceeded"]),
+        error("InternalServerError", "Internal server error"),
+    ];
+    for failure in throttled {
+        proxy.forget_calls();
+        proxy.add(Rule::on("TransactWriteItems", failure.clone()));
+        let started = Instant::now();
+        let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;
+        assert_eq!(answer.status, 503, "{failure:?}: {:?}", answer.body);
+        assert_eq!(answer.body["error"]["code"], "unavailable");
+        assert_eq!(answer.header("retry-after"), "1");
+        assert!(started.elapsed() < budget + Duration::from_millis(500), "{failure:?}: {:?}", started.elapsed());
+        assert!(proxy.calls("TransactWriteItems").len() > 2, "{failure:?} was retried");
+        assert!(app.stored(&app.planroom).await.is_empty(), "{failure:?} stored nothing");
+        proxy.clear();
+    }
+    // Throttling that passes is absorbed, and the access counts once.
+    proxy.add(Rule::on("BatchGetItem", error("ProvisionedThroughputExceededException", "slow down")).times(2));
+    proxy.add(Rule::on("TransactWriteItems", error("ThrottlingException", "slow down")).times(2));
+    let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(number(records(&stored)[0], "count"), 1);
+}
+
+#[tokio::test]
+async fn slow_answers_end_in_a_json_503_within_the_budget_and_leave_a_consistent_record() {
+    let budget = Duration::from_secs(2);
+    let (app, proxy) = behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
+    let token = app.customer("zoe@acme.test", "acme");
+    // Each call takes 1.2 s: the read and the write of a post do not fit in 2 s.
+    proxy.add(Rule::on("*", Action::Delay(Duration::from_millis(1200))));
+    let started = Instant::now();
+    let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert_eq!(answer.body["error"]["code"], "unavailable");
+    assert!(started.elapsed() < budget + Duration::from_millis(500), "{:?}", started.elapsed());
+    proxy.clear();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Whether or not the write got through, record and summary agree.
+    let stored = app.stored(&app.planroom).await;
+    match records(&stored).as_slice() {
+        [] => assert!(summary(&stored).is_none(), "{stored:?}"),
+        [record] => {
+            assert_eq!(number(record, "count"), 1);
+            assert_eq!(number(summary(&stored).unwrap(), "files_viewed"), 1);
+        }
+        more => panic!("{more:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_tracked_link_redirects_within_3_s_whatever_the_table_does() {
+    let (app, proxy) = behind_proxy(Options::default()).await;
+    let blast = app.blast("job-1", &["ann@bidder.test"], Some(&an_hour_ago())).await;
+    let link = blast.link("ann@bidder.test", "add-3");
+    assert_eq!(app.click(&link).await.status, 302, "healthy: the planroom's address is now known");
+    for action in [Action::Hang, Action::Delay(Duration::from_secs(2)), error("ThrottlingException", "slow down")] {
+        proxy.add(Rule::on("*", action.clone()));
+        let started = Instant::now();
+        let click = app.click(&link).await;
+        let took = started.elapsed();
+        assert_eq!(click.status, 302, "{action:?}");
+        assert!(
+            click.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session=")
+        );
+        assert!(took < Duration::from_secs(3), "{action:?}: the recipient waited {took:?}");
+        proxy.clear();
+    }
+    let stored = app.stored(&app.planroom).await;
+    assert!(number(records(&stored)[0], "count") >= 1);
+}
