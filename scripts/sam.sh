@@ -14,7 +14,7 @@ root=$PWD
 venv=$root/.venv-sam
 req=scripts/requirements-sam.txt
 rust_target=aarch64-unknown-linux-gnu
-functions=(CaptureFunction RedirectFunction QueryFunction ExportFunction ExportWorkerFunction)
+functions=(CaptureFunction RedirectFunction QueryFunction ExportFunction ExportWorkerFunction ExportFailuresFunction)
 
 install() {
   if [ ! -x "$venv/bin/sam" ] || [ ! -x "$venv/bin/cargo-lambda" ] || ! cmp -s "$req" "$venv/.requirements"; then

@@ -55,7 +55,7 @@ impl Harness {
                 .store
                 .client()
                 .get_item()
-                .table_name(TABLE)
+                .table_name(TABLE.as_str())
                 .key("pk", AttributeValue::S(w.pk.clone()))
                 .key("sk", AttributeValue::S(w.sk.clone()))
                 .send()
@@ -81,7 +81,7 @@ pub async fn capture_cost(sdk: &shared::store::SdkConfig, store: &DynamoStore, c
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let settings =
-        devserver::Settings { table: TABLE.into(), bucket: BUCKET.into(), ..devserver::Settings::from_env()? };
+        devserver::Settings { table: TABLE.to_string(), bucket: BUCKET.into(), ..devserver::Settings::from_env()? };
     let gateway = Arc::new(devserver::gateway_on(store.clone(), sdk, &settings, &base)?);
     tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
     let auth = devserver::DevAuthorizer::new(settings.jwt_secret.as_bytes());

@@ -14,6 +14,7 @@
 
 mod cost;
 mod counter;
+mod http;
 mod load;
 
 use std::time::Instant;
@@ -22,8 +23,10 @@ use shared::store::{DynamoStore, SdkSettings};
 
 use crate::counter::Counter;
 
-/// The benchmarks' own table and bucket in the stand-in.
-pub const TABLE: &str = "planroom-activity-bench";
+/// The benchmarks' own table in the stand-in (`BENCH_TABLE` loads into another, e.g. the dev
+/// server's for the HTTP benchmarks).
+pub static TABLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| std::env::var("BENCH_TABLE").unwrap_or_else(|_| "planroom-activity-bench".into()));
 /// The benchmarks' bucket.
 pub const BUCKET: &str = "planroom-activity-bench-exports";
 /// The benchmarks' planroom.
@@ -46,7 +49,18 @@ async fn main() -> Fallible {
     .await;
     let client =
         aws_sdk_dynamodb::Client::from_conf(shared::store::dynamodb_config(&sdk).interceptor(counter.clone()).build());
-    let store = DynamoStore::new(client, TABLE);
+    let store = DynamoStore::new(client, TABLE.as_str());
+    let base = flag("--base").unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    let label = flag("--label").unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("http-latency") => return http::latency(&base, number("--samples", 200), &label).await,
+        Some("http-concurrent") => {
+            return http::concurrent(&base, number("--clients", 32), number("--total", 1500)).await;
+        }
+        Some("http-page") => return http::page(&base, &job).await,
+        Some("http-export") => return http::export(&base, &job, flag("--format").as_deref().unwrap_or("csv")).await,
+        _ => {}
+    }
     shared::table::create_if_missing(&store).await.map_err(|e| e.chain())?;
     match args.first().map(String::as_str) {
         Some("capture-cost") => cost::capture_cost(&sdk, &store, &counter).await,
@@ -73,7 +87,7 @@ async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Cou
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let settings =
-        devserver::Settings { table: TABLE.into(), bucket: BUCKET.into(), ..devserver::Settings::from_env()? };
+        devserver::Settings { table: TABLE.to_string(), bucket: BUCKET.into(), ..devserver::Settings::from_env()? };
     let gateway = std::sync::Arc::new(devserver::gateway_with(sdk, &settings, &base)?);
     tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
     let token = devserver::DevAuthorizer::new(settings.jwt_secret.as_bytes())

@@ -71,7 +71,8 @@ fn print_welcome(url: &str, auth: &DevAuthorizer) {
          Try:\n  curl -s -X PUT {url}/v1/jobs/job-1 -H \"Authorization: Bearer $STAFF_TOKEN\" \\\n    \
          -d '{{\"name\":\"Elm Street School\",\"number\":\"24-017\",\"company_id\":\"acme\",\"company_name\":\"ACME Construction\",\"time_zone\":\"America/Chicago\"}}'\n  \
          curl -s -X POST {url}/v1/events -H \"Authorization: Bearer $CUSTOMER_TOKEN\" \\\n    \
-         -d '{{\"events\":[{{\"job_id\":\"job-1\",\"activity\":\"view\",\"object\":{{\"kind\":\"file\",\"id\":\"add-3\",\"name\":\"Addendum 3.pdf\"}}}}]}}'\n\n\
+         -d '{{\"events\":[{{\"event_id\":\"ev-1\",\"job_id\":\"job-1\",\"activity\":\"view\",\"object\":{{\"kind\":\"file\",\"id\":\"add-3\",\"name\":\"Addendum 3.pdf\"}}}}]}}'\n  \
+         (post it twice: the same event_id answers the same and counts once)\n\n\
          Ctrl-C stops it.\n"
     );
 }

@@ -16,8 +16,12 @@ use export::worker::{self, Worker};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-/// How long to wait when the stream has nothing new.
-const IDLE: Duration = Duration::from_millis(200);
+/// How long to wait between polls of a stream that had no full page to read (Lambda's event
+/// source polls a shard about four times a second).
+const IDLE: Duration = Duration::from_millis(250);
+
+/// Records asked for per GetRecords call.
+const PAGE: i32 = 1000;
 
 /// The template's `MaximumRetryAttempts`: a failing record is tried this many times more.
 pub const MAX_RETRIES: u32 = 3;
@@ -57,11 +61,11 @@ async fn follow(
         shards.into_iter().filter_map(|s| s.shard_id).map(|shard| Position { shard, after: None }).collect();
     tracing::info!(shards = positions.len(), "export worker follows the table's stream");
     loop {
-        let mut idle = true;
+        let mut behind = false;
         for position in &mut positions {
-            idle &= !read_shard(&streams, &arn, position, worker, drainer, lanes).await?;
+            behind |= read_shard(&streams, &arn, position, worker, drainer, lanes).await?;
         }
-        if idle {
+        if !behind {
             tokio::time::sleep(IDLE).await;
         }
     }
@@ -73,8 +77,9 @@ struct Position {
     after: Option<String>,
 }
 
-/// Reads a shard from where it was left until it has nothing more; `true` when it had records.
-/// A fresh iterator is asked for on every call: iterators expire (after 15 minutes on AWS).
+/// Reads a shard from where it was left until it has nothing more; `true` when it read a full
+/// page (it may be behind, and is read again at once). A fresh iterator is asked for on every
+/// call: iterators expire (after 15 minutes on AWS).
 async fn read_shard(
     streams: &aws_sdk_dynamodbstreams::Client,
     arn: &str,
@@ -89,14 +94,14 @@ async fn read_shard(
         None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
     };
     let mut iterator = request.send().await?.shard_iterator;
-    let mut any = false;
+    let mut full = false;
     while let Some(current) = iterator.take() {
-        let out = streams.get_records().shard_iterator(current).limit(1000).send().await?;
+        let out = streams.get_records().shard_iterator(current).limit(PAGE).send().await?;
         let records = out.records.unwrap_or_default();
         if records.is_empty() {
             break;
         }
-        any = true;
+        full = records.len() == PAGE as usize;
         position.after = records.iter().filter_map(|r| r.dynamodb.as_ref()?.sequence_number.clone()).next_back();
         for record in records.into_iter().filter(|r| failures::inserted_export(r).is_some()) {
             let permit = lanes.clone().acquire_owned().await?;
@@ -107,9 +112,12 @@ async fn read_shard(
                 drop(permit);
             });
         }
+        if !full {
+            break;
+        }
         iterator = out.next_shard_iterator;
     }
-    Ok(any)
+    Ok(full)
 }
 
 /// Hands one record to the worker as Lambda would: retried on failure, and noted to the

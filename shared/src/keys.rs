@@ -107,9 +107,12 @@ pub fn burst_sk(individual: &str, window: i64) -> String {
     format!("BURST#{individual}#{window}")
 }
 
+/// Sort-key prefix of all blasts of a job.
+pub const BLAST_PREFIX: &str = "BLAST#";
+
 /// Sort key of a blast in the job's partition.
 pub fn blast_sk(blast: &str) -> String {
-    format!("BLAST#{}", part(blast))
+    format!("{BLAST_PREFIX}{}", part(blast))
 }
 
 /// The suffix of index partitions that hold automated items only.

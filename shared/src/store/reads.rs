@@ -133,7 +133,7 @@ impl DynamoStore {
     /// on the table, paged through: the blasts, then the recipients).
     pub async fn recipients(&self, planroom: &Id, job: &Id) -> Result<Vec<RecipientView>> {
         let blasts: HashSet<String> = self
-            .job_items(planroom, job, "BLAST#", "blast_id")
+            .job_items(planroom, job, keys::BLAST_PREFIX, "blast_id")
             .await?
             .iter()
             .filter_map(|i| get_s(i, "blast_id").map(str::to_owned))
