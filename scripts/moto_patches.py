@@ -23,6 +23,9 @@ planroom-sized table unusable and hide one of DynamoDB's guarantees:
   a millisecond per record: a reader following a busy table's stream held the (serialised)
   stand-in for most of its time. The patch writes them out as JSON directly, with
   ``ApproximateCreationDateTime`` in epoch seconds as the serializer writes it.
+* ``request_ids_only_in_xml``: every answer's body is searched with a regular expression for an
+  XML ``<RequestId>`` to fill in, JSON answers of a megabyte included; the patch searches only
+  bodies that contain the tag.
 * ``transaction_client_tokens``: DynamoDB makes ``TransactWriteItems`` idempotent by
   ``ClientRequestToken`` for 10 minutes (a retried call answers success and changes nothing; the
   same token with other parameters is ``IdempotentParameterMismatchException``). Stock moto applies
@@ -66,6 +69,7 @@ def apply_all() -> None:
     partition_index()
     item_size_checked_once()
     stream_records_as_stored()
+    request_ids_only_in_xml()
     transaction_client_tokens()
 
 
@@ -577,6 +581,24 @@ def stream_records_as_stored() -> None:
         return json.dumps({"NextShardIterator": result["NextShardIterator"], "Records": records})
 
     DynamoDBStreamsHandler.get_records = get_records
+
+
+# --- request_ids_only_in_xml ---------------------------------------------------------------------
+
+
+def request_ids_only_in_xml() -> None:
+    """The request id is filled into bodies that have an XML `<RequestId>`, and only those."""
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse._enrich_response
+
+    def enrich(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        if isinstance(body, str) and "<RequestId>" not in body:
+            # What moto does for a body without the tag: the status as text and a request id header.
+            return original(headers, "")[0], body
+        return original(headers, body)
+
+    BaseResponse._enrich_response = staticmethod(enrich)
 
 
 # --- transaction_client_tokens ------------------------------------------------------------------

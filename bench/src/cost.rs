@@ -47,7 +47,7 @@ impl Harness {
         let res = step.send().await?;
         let status = res.status().as_u16();
         let body: Value = res.json().await.unwrap_or_default();
-        let (requests, summary) = (self.counter.total(), self.counter.summary());
+        let (requests, summary, read) = (self.counter.total(), self.counter.summary(), self.counter.items_read());
         let (mut table, mut index) = (0, 0);
         let mut sizes = Vec::new();
         for w in writes {
@@ -68,7 +68,7 @@ impl Harness {
             sizes.push(format!("{} {} B", w.sk.split('#').next().unwrap_or_default(), item_size(&item)));
         }
         println!(
-            "cost scenario={name:?} status={status} requests={requests} ({summary}) table_wcu={table} index_wcu={index} items=[{}]",
+            "cost scenario={name:?} status={status} requests={requests} ({summary}) items_read={read} table_wcu={table} index_wcu={index} items=[{}]",
             sizes.join(", ")
         );
         Ok(body)

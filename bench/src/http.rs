@@ -25,7 +25,8 @@ impl Client {
     pub fn new(base: &str) -> Fallible<Client> {
         let secret = std::env::var("DEV_JWT_SECRET").unwrap_or_else(|_| "planroom-dev-secret".into());
         let auth = devserver::DevAuthorizer::new(secret.as_bytes());
-        let staff = auth.mint(&json!({"sub": "bench-staff", "planroom_id": PLANROOM, "role": "staff", "approved": true}), 86400);
+        let staff = auth
+            .mint(&json!({"sub": "bench-staff", "planroom_id": PLANROOM, "role": "staff", "approved": true}), 86400);
         let user = auth.mint(&json!({"sub": "bench-user", "email": "bench@user.test", "planroom_id": PLANROOM}), 86400);
         Ok(Client { base: base.trim_end_matches('/').to_owned(), http: reqwest::Client::new(), staff, user })
     }
