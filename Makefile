@@ -1,5 +1,5 @@
 # The two set-up commands of a fresh machine: `make dev` and `make test`.
-.PHONY: dev test test-unit test-e2e check-infra aws-up aws-down fmt lint bench sam-validate sam-build
+.PHONY: dev test test-unit test-e2e check-infra conformance aws-up aws-down fmt lint bench bench-dev sam-validate sam-build
 
 dev: ## run the whole service locally on 127.0.0.1:3000
 	scripts/dev.sh
@@ -11,10 +11,14 @@ test-unit: ## pure-logic unit tests only (no AWS stand-in needed)
 	cargo test --workspace --lib --bins
 
 test-e2e: aws-up ## end-to-end tests against an already started (or new) stand-in
-	. scripts/env.sh && TABLE_NAME=planroom-activity-test cargo test -p e2e
+	. scripts/env.sh && BUCKET_NAME=planroom-activity-test-exports cargo test -p e2e
 
 check-infra: ## template lint and template-vs-code checks
 	scripts/check-infra.sh
+
+conformance: ## the patched stand-in against stock moto: same answers, contents and streams
+	scripts/aws-local.sh install
+	.venv/bin/python scripts/moto_conformance.py
 
 aws-up: ## start the local AWS stand-in in the background
 	scripts/aws-local.sh start
@@ -30,6 +34,9 @@ lint:
 
 bench: ## benchmarks; figures in BENCHMARKS.md (about 15 minutes)
 	scripts/bench.sh
+
+bench-dev: ## the HTTP benchmarks through a dev server of their own (about 10 minutes)
+	scripts/bench-dev.sh
 
 sam-validate: ## sam validate --lint (own venv .venv-sam)
 	scripts/sam.sh validate

@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-export TABLE_NAME=planroom-activity-test
 # The SDK timeouts and request budgets are the production defaults: the patched stand-in keeps up.
+# Each end-to-end test makes a table of its own.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 export BUCKET_NAME=planroom-activity-test-exports S3_FORCE_PATH_STYLE=true
 scripts/install-tools.sh
@@ -19,8 +19,6 @@ echo "== infrastructure checks"
 scripts/check-infra.sh
 echo "== the stand-in: patched moto against stock moto (same answers, contents, streams)"
 .venv/bin/python scripts/moto_conformance.py
-echo "== create the test table"
-target/debug/devserver create-table
 echo "== cargo test"
 cargo test --workspace --no-fail-fast
 echo "== schemathesis against the dev server"
