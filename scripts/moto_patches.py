@@ -159,31 +159,17 @@ def journal_transactions() -> None:
                         streams[table.name] = (table, length)
                     hash_value, range_value = _item_key(table, key)
                     journal.append((table, hash_value, range_value, copy.deepcopy(current)))
+                conditions = dict(
+                    condition_expression=condition_expression,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
                 if op_type == "Put":
-                    self.put_item(
-                        table_name,
-                        op["Item"],
-                        condition_expression=condition_expression,
-                        expression_attribute_names=names,
-                        expression_attribute_values=values,
-                    )
+                    self.put_item(table_name, op["Item"], **conditions)
                 elif op_type == "Delete":
-                    self.delete_item(
-                        table_name,
-                        key,
-                        condition_expression=condition_expression,
-                        expression_attribute_names=names,
-                        expression_attribute_values=values,
-                    )
+                    self.delete_item(table_name, key, **conditions)
                 elif op_type == "Update":
-                    self.update_item(
-                        table_name,
-                        key,
-                        update_expression=op["UpdateExpression"],
-                        condition_expression=condition_expression,
-                        expression_attribute_names=names,
-                        expression_attribute_values=values,
-                    )
+                    self.update_item(table_name, key, update_expression=op["UpdateExpression"], **conditions)
                 errors.append((None, None, None))
             except (MultipleTransactionsException, MockValidationException):
                 rollback()

@@ -104,11 +104,7 @@ pub async fn job(store: &DynamoStore, job: &str, individuals: usize, records: us
         items.push(summary_item(&job_pk, &who, per_person, &at, false));
     }
     let total = items.len();
-    let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
-    futures::stream::iter(chunks.into_iter().map(|chunk| write(store, chunk)))
-        .buffer_unordered(4)
-        .try_collect::<()>()
-        .await?;
+    write_all(store, items).await?;
     println!("loaded {total} items ({individuals} individuals) in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -136,11 +132,7 @@ pub async fn scanned_job(store: &DynamoStore, job: &str, recipients: usize, link
         items.push(summary_item(&job_pk, &who, links, &at, automated.is_some()));
     }
     let total = items.len();
-    let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
-    futures::stream::iter(chunks.into_iter().map(|chunk| write(store, chunk)))
-        .buffer_unordered(4)
-        .try_collect::<()>()
-        .await?;
+    write_all(store, items).await?;
     println!(
         "loaded {total} items ({recipients} scanned recipients x {links} links, {people} people) in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -182,6 +174,15 @@ fn summary_item(job_pk: &str, who: &Individual, files: usize, at: &str, automate
         item.insert("first_seen".into(), s(keys::first_seen_gsi_sk(at, &who.id)));
     }
     item
+}
+
+/// Writes items 25 a request, 4 requests at a time.
+async fn write_all(store: &DynamoStore, items: Vec<Item>) -> Fallible {
+    let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
+    futures::stream::iter(chunks.into_iter().map(|chunk| write(store, chunk)))
+        .buffer_unordered(4)
+        .try_collect::<()>()
+        .await
 }
 
 async fn write(store: &DynamoStore, items: Vec<Item>) -> Fallible {

@@ -136,6 +136,14 @@ impl TestApp {
         TestApp::spawn_with(options).await
     }
 
+    /// Starts a dev server (set up as `options` say) that reaches DynamoDB through a fresh
+    /// [`DynamoProxy`], to be told which of DynamoDB's answers to give.
+    pub async fn behind_proxy(options: Options) -> (TestApp, DynamoProxy) {
+        let proxy = DynamoProxy::start(&std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL")).await;
+        let app = TestApp::spawn_with(Options { endpoint: Some(proxy.url.clone()), ..options }).await;
+        (app, proxy)
+    }
+
     /// Starts a dev server on a free port for a new planroom, set up as `options` say.
     pub async fn spawn_with(options: Options) -> TestApp {
         assert!(

@@ -143,10 +143,7 @@ impl DynamoStore {
     /// Takes a pending export whose start deadline has not passed; `false` when it is taken,
     /// done, failed or too late.
     pub async fn claim_export(&self, planroom: &Id, export_id: &str, now: i64, claim: &Claim) -> Result<bool> {
-        let mut update = self.client.update_item().table_name(&self.table);
-        for (name, value) in export_key(planroom, export_id) {
-            update = update.key(name, value);
-        }
+        let update = self.export_update(planroom, export_id);
         let update = update
             .update_expression("SET #status = :running, lease_until = :lease, claim = :claim ADD attempts :one")
             .condition_expression("#status = :pending AND start_by > :now")
@@ -181,10 +178,7 @@ impl DynamoStore {
         outcome: &Outcome,
         finished_at: &str,
     ) -> Result<bool> {
-        let mut update = self.client.update_item().table_name(&self.table);
-        for (name, value) in export_key(planroom, export_id) {
-            update = update.key(name, value);
-        }
+        let update = self.export_update(planroom, export_id);
         let update = update
             .condition_expression("#status = :running AND claim = :claim")
             .expression_attribute_names("#status", "status")
@@ -215,10 +209,7 @@ impl DynamoStore {
     /// Declares a pending or running export failed with `reason`; `false` when it had ended
     /// already (ready, or failed before).
     pub async fn fail_export(&self, planroom: &Id, export_id: &str, reason: &str, at: &str) -> Result<bool> {
-        let mut update = self.client.update_item().table_name(&self.table);
-        for (name, value) in export_key(planroom, export_id) {
-            update = update.key(name, value);
-        }
+        let update = self.export_update(planroom, export_id);
         let update = update
             .update_expression("SET #status = :failed, #error = :reason, finished_at = :at")
             .condition_expression("#status IN (:pending, :running)")
@@ -230,6 +221,16 @@ impl DynamoStore {
             .expression_attribute_values(":reason", s(reason))
             .expression_attribute_values(":at", s(at));
         self.settle(update, "declaring an export failed").await
+    }
+
+    /// An update of one export item.
+    fn export_update(
+        &self,
+        planroom: &Id,
+        export_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        let [(pk, pk_value), (sk, sk_value)] = export_key(planroom, export_id);
+        self.client.update_item().table_name(&self.table).key(pk, pk_value).key(sk, sk_value)
     }
 
     async fn settle(

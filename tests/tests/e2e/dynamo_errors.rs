@@ -3,15 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::dynamo_proxy::{Action, DynamoProxy, Rule, cancelled, error};
+use e2e::dynamo_proxy::{Action, Rule, cancelled, error};
 use e2e::{Item, Options, TestApp, an_hour_ago, number, text, view};
 use serde_json::json;
-
-async fn behind_proxy(options: Options) -> (TestApp, DynamoProxy) {
-    let proxy = DynamoProxy::start(&std::env::var("AWS_ENDPOINT_URL").unwrap()).await;
-    let app = TestApp::spawn_with(Options { endpoint: Some(proxy.url.clone()), ..options }).await;
-    (app, proxy)
-}
 
 fn records(items: &[Item]) -> Vec<&Item> {
     items.iter().filter(|i| text(i, "sk").starts_with("FA#")).collect()
@@ -23,7 +17,7 @@ fn summary(items: &[Item]) -> Option<&Item> {
 
 #[tokio::test]
 async fn transaction_conflicts_are_retried_and_the_access_counts_once() {
-    let (app, proxy) = behind_proxy(Options::default()).await;
+    let (app, proxy) = TestApp::behind_proxy(Options::default()).await;
     let token = app.customer("zoe@acme.test", "acme");
     proxy.add(Rule::on("TransactWriteItems", cancelled(&["TransactionConflict", "None"])).times(2));
     let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;
@@ -40,7 +34,7 @@ async fn transaction_conflicts_are_retried_and_the_access_counts_once() {
 async fn a_single_item_update_refused_with_a_transaction_conflict_is_retried() {
     // The tracked link's burst window is a single-item update: real DynamoDB answers it with
     // TransactionConflictException while a transaction on the same item is in flight.
-    let (app, proxy) = behind_proxy(Options::default()).await;
+    let (app, proxy) = TestApp::behind_proxy(Options::default()).await;
     let blast = app.blast("job-1", &["ann@bidder.test"], Some(&an_hour_ago())).await;
     proxy.add(
         Rule::on("UpdateItem", error("TransactionConflictException", "Transaction is ongoing for the item")).times(2),
@@ -55,7 +49,7 @@ async fn a_single_item_update_refused_with_a_transaction_conflict_is_retried() {
 
 #[tokio::test]
 async fn validation_and_size_failures_are_a_500_at_once_never_retried_and_store_nothing() {
-    let (app, proxy) = behind_proxy(Options::default()).await;
+    let (app, proxy) = TestApp::behind_proxy(Options::default()).await;
     let token = app.customer("zoe@acme.test", "acme");
     assert_eq!(app.post_events(&token, json!([view("job-1", "f-0")])).await.status, 200);
     let before = app.stored(&app.planroom).await;
@@ -82,7 +76,7 @@ async fn validation_and_size_failures_are_a_500_at_once_never_retried_and_store_
 #[tokio::test]
 async fn throttling_is_retried_within_the_budget_then_a_503_with_retry_after() {
     let budget = Duration::from_secs(2);
-    let (app, proxy) = behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
+    let (app, proxy) = TestApp::behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
     let token = app.customer("zoe@acme.test", "acme");
     let throttled = [
         error("ThrottlingException", "Rate of requests exceeds the allowed throughput."),
@@ -120,7 +114,7 @@ async fn throttling_is_retried_within_the_budget_then_a_503_with_retry_after() {
 #[tokio::test]
 async fn slow_answers_end_in_a_json_503_within_the_budget_and_leave_a_consistent_record() {
     let budget = Duration::from_secs(2);
-    let (app, proxy) = behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
+    let (app, proxy) = TestApp::behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
     let token = app.customer("zoe@acme.test", "acme");
     // Each call takes 1.2 s: the read and the write of a post do not fit in 2 s.
     proxy.add(Rule::on("*", Action::Delay(Duration::from_millis(1200))));
@@ -145,7 +139,7 @@ async fn slow_answers_end_in_a_json_503_within_the_budget_and_leave_a_consistent
 
 #[tokio::test]
 async fn a_tracked_link_redirects_within_3_s_whatever_the_table_does() {
-    let (app, proxy) = behind_proxy(Options::default()).await;
+    let (app, proxy) = TestApp::behind_proxy(Options::default()).await;
     let blast = app.blast("job-1", &["ann@bidder.test"], Some(&an_hour_ago())).await;
     let link = blast.link("ann@bidder.test", "add-3");
     assert_eq!(app.click(&link).await.status, 302, "healthy: the planroom's address is now known");

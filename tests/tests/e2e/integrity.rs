@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use e2e::dynamo_proxy::{Action, DynamoProxy, Rule, cancelled};
+use e2e::dynamo_proxy::{Action, Rule, cancelled};
 use e2e::{Item, Options, TestApp, an_hour_ago, number, text, view};
 use serde_json::{Value, json};
 use shared::scanner::Rules;
@@ -198,16 +198,9 @@ async fn an_event_id_repeated_within_a_post_counts_once_and_bad_ids_are_refused(
     assert_eq!(app.stored(&app.planroom).await, before);
 }
 
-/// A dev server that reaches DynamoDB through a fresh proxy.
-async fn behind_proxy(options: Options) -> (TestApp, DynamoProxy) {
-    let proxy = DynamoProxy::start(&std::env::var("AWS_ENDPOINT_URL").unwrap()).await;
-    let app = TestApp::spawn_with(Options { endpoint: Some(proxy.url.clone()), ..options }).await;
-    (app, proxy)
-}
-
 #[tokio::test]
 async fn a_post_that_fails_midway_stores_nothing_and_its_retry_stores_it_once() {
-    let (app, proxy) = behind_proxy(Options::default()).await;
+    let (app, proxy) = TestApp::behind_proxy(Options::default()).await;
     let token = app.customer("zoe@acme.test", "acme");
     assert_eq!(app.post_events(&token, json!([view("job-1", "f-0")])).await.status, 200);
     let before = app.stored(&app.planroom).await;
@@ -232,7 +225,7 @@ async fn a_post_that_fails_midway_stores_nothing_and_its_retry_stores_it_once() 
 #[tokio::test]
 async fn an_answer_lost_after_the_write_committed_never_counts_twice() {
     // The SDK attempt times out after 500 ms; the proxy applies the write, then holds its answer.
-    let (app, proxy) = behind_proxy(Options::default()).await;
+    let (app, proxy) = TestApp::behind_proxy(Options::default()).await;
     let token = app.customer("zoe@acme.test", "acme");
     proxy.add(Rule::on("TransactWriteItems", Action::ApplyThenStall(Duration::from_millis(1500))).times(1));
     let answer = app.post_events(&token, json!([view("job-1", "f-1")])).await;

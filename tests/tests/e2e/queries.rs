@@ -279,8 +279,7 @@ async fn scanners_stay_out_of_the_peoples_lists_and_first_at_is_the_first_human_
 
 #[tokio::test]
 async fn a_page_of_people_reads_only_people_whatever_the_scanners_did() {
-    let proxy = e2e::dynamo_proxy::DynamoProxy::start(&std::env::var("AWS_ENDPOINT_URL").unwrap()).await;
-    let app = TestApp::spawn_with(e2e::Options { endpoint: Some(proxy.url.clone()), ..e2e::Options::default() }).await;
+    let (app, proxy) = TestApp::behind_proxy(e2e::Options::default()).await;
     let emails: Vec<String> = (0..12).map(|i| format!("r{i:02}@bidder.test")).collect();
     let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
     let blast = app.blast("job-1", &refs, Some(&e2e::an_hour_ago())).await;
