@@ -69,6 +69,10 @@ pub fn lambda_deadline(req: &Request) -> Option<u64> {
 /// Largest JSON body the API accepts.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Largest body of a blast: its 5,000 recipients with names and companies do not fit in
+/// [`MAX_BODY_BYTES`] (API Gateway's own limit is 10 MB).
+pub const MAX_BLAST_BODY_BYTES: usize = 4 * 1024 * 1024;
+
 /// The route key API Gateway matched (`"POST /v1/events"`), as set by API Gateway or the dev server.
 pub fn route_key(req: &Request) -> Option<&str> {
     match req.request_context_ref() {
@@ -91,9 +95,15 @@ pub fn body(req: &Request, limit: usize) -> Result<&[u8]> {
     Ok(bytes)
 }
 
-/// Decodes a JSON body: 400 for bad syntax, 422 for a body that breaks the schema.
+/// Decodes a JSON body of at most [`MAX_BODY_BYTES`]: 400 for bad syntax, 422 for a body that
+/// breaks the schema.
 pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T> {
-    let bytes = body(req, MAX_BODY_BYTES)?;
+    json_body_within(req, MAX_BODY_BYTES)
+}
+
+/// [`json_body`] with a limit of `limit` bytes.
+pub fn json_body_within<T: serde::de::DeserializeOwned>(req: &Request, limit: usize) -> Result<T> {
+    let bytes = body(req, limit)?;
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
     crate::json_shape::require_objects(&value)?;

@@ -34,7 +34,7 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
     let caller = Caller::from_request(req, &app.claims)?;
     caller.require_staff()?;
     let job = http::path_id(req, "job_id")?;
-    let blast = http::json_body::<BlastInput>(req)?.validate()?;
+    let blast = http::json_body_within::<BlastInput>(req, http::MAX_BLAST_BODY_BYTES)?.validate()?;
     let (now, now_text) = time::now();
     let blast_id = format!("b-{}", uuid::Uuid::new_v4().simple());
     app.store.put_blast(&caller.planroom, &job, &blast_id, &blast, &now_text).await?;

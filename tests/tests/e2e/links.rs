@@ -225,3 +225,23 @@ async fn blasts_are_for_staff_and_validated() {
     assert_eq!(app.json("PUT", "/v1/planroom", Some(&app.staff()), &as_array).await.status, 422);
     assert!(app.stored(&app.planroom).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_blast_to_5000_recipients_fits_in_one_request() {
+    let app = TestApp::spawn().await;
+    let recipients: Vec<Value> = (0..5000)
+        .map(|i| {
+            json!({"contact_id": format!("contact-{i:05}"), "email": format!("bidder{i:05}@company{}.test", i % 97),
+                   "name": format!("Bidder Number {i:05} Ångström"), "company_name": format!("Company {} Construction LLC", i % 97)})
+        })
+        .collect();
+    let blast = json!({"name": "Bid set", "sent_at": e2e::an_hour_ago(), "recipients": recipients,
+                       "targets": [{"kind": "job", "id": "job-1", "name": "Bid set", "action": "view"}]});
+    let body = blast.to_string();
+    assert!(body.len() > 256 * 1024, "over the general body limit: {} bytes", body.len());
+    let answer = app.send("POST", "/v1/jobs/job-1/blasts", Some(&app.staff()), Some(body.into_bytes())).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body["error"]);
+    assert_eq!(answer.body["links"].as_array().unwrap().len(), 5000);
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(stored.iter().filter(|i| text(i, "sk").starts_with("RCPT#")).count(), 5000);
+}
