@@ -63,9 +63,10 @@ impl Context<'_> {
         RecordPages { ctx: self, automated: false, start: None, done: false, generated: 0 }
     }
 
-    /// The job's individuals by name, page by page.
+    /// The job's individuals by name, page by page: the people, then (when asked for) those only
+    /// scanners touched.
     pub fn individuals(&self) -> IndividualPages<'_> {
-        IndividualPages { ctx: self, start: None, done: false }
+        IndividualPages { ctx: self, automated: false, start: None, done: false }
     }
 
     /// One individual's summary.
@@ -116,6 +117,7 @@ impl RecordPages<'_> {
 #[derive(Debug)]
 pub struct IndividualPages<'a> {
     ctx: &'a Context<'a>,
+    automated: bool,
     start: Option<BTreeMap<String, String>>,
     done: bool,
 }
@@ -128,16 +130,11 @@ impl IndividualPages<'_> {
             let args = PageArgs { limit: PAGE_ITEMS, start: self.start.take() };
             let page = ctx
                 .store
-                .individuals(
-                    &ctx.planroom,
-                    &ctx.request.job,
-                    IndividualOrder::Name,
-                    ctx.request.include_automated,
-                    args,
-                )
+                .individuals(&ctx.planroom, &ctx.request.job, IndividualOrder::Name, self.automated, args)
                 .await?;
             match page.next {
                 Some(key) => self.start = Some(key),
+                None if !self.automated && ctx.request.include_automated => self.automated = true,
                 None => self.done = true,
             }
             if !page.items.is_empty() {

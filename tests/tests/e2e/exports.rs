@@ -319,3 +319,24 @@ async fn exports_of_one_planroom_run_side_by_side() {
         stored.iter().filter(|i| text(i, "type") == "export").map(|i| text(i, "pk")).collect();
     assert_eq!(partitions.len(), 2, "each export in a stream partition of its own");
 }
+
+#[tokio::test]
+async fn summary_reports_list_people_and_only_with_include_automated_those_only_scanners_touched() {
+    let app = TestApp::spawn().await;
+    let staff = app.staff();
+    let blast = app.blast("job-1", &["scanned@bidder.test", "person@bidder.test"], Some(&e2e::an_hour_ago())).await;
+    app.send_with("HEAD", &blast.link("scanned@bidder.test", "add-3"), &[], None).await;
+    app.click(&blast.link("person@bidder.test", "add-3")).await;
+    let mut emails = Vec::new();
+    for include_automated in [false, true] {
+        let body = json!({"format": "csv", "report": "summary", "include_automated": include_automated});
+        let id = request_export(&app, &staff, body).await;
+        let export = ready(&app, &staff, &id).await;
+        let bytes = download(&app, export["url"].as_str().unwrap()).await;
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let column = reader.headers().unwrap().iter().position(|h| h == "email").unwrap();
+        emails.push(reader.records().map(|r| r.unwrap()[column].to_owned()).collect::<Vec<_>>());
+    }
+    assert_eq!(emails[0], ["person@bidder.test"]);
+    assert_eq!(emails[1], ["person@bidder.test", "scanned@bidder.test"], "people first, then scanners");
+}
