@@ -295,8 +295,8 @@ async fn exports_of_one_planroom_run_side_by_side() {
             201
         );
     }
-    // Reading job-1's activity is slow (4 s a page); job-2's export must not wait for it.
-    app.worker.add(Rule::on("Query", Action::Delay(Duration::from_secs(4))).containing("#J#job-1"));
+    // Reading job-1's activity is slow (10 s a page); job-2's export must not wait for it.
+    app.worker.add(Rule::on("Query", Action::Delay(Duration::from_secs(10))).containing("#J#job-1"));
     let slow = request_export(&app, &staff, json!({"format": "csv", "report": "detailed"})).await;
     let bearer = format!("Bearer {staff}");
     let fast = app
