@@ -41,7 +41,9 @@ def template_routes(template):
                 continue
             props = event["Properties"]
             authorizer = props.get("Auth", {}).get("Authorizer")
-            routes[f"{props['Method'].upper()} {props['Path']}"] = authorizer != "NONE"
+            # Without Method and Path, SAM makes API Gateway's catch-all route.
+            key = f"{props['Method'].upper()} {props['Path']}" if "Path" in props else "$default"
+            routes[key] = authorizer != "NONE"
     return routes
 
 

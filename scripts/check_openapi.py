@@ -1,14 +1,15 @@
 """Checks that infra/openapi.yaml describes the routes the code serves and the template declares.
 
-Usage: check_openapi.py ROUTES_JSON
-  ROUTES_JSON: output of `devserver routes` (a JSON list of {"key": "METHOD /path", "auth": bool},
-               auth true when the route is behind the JWT authorizer)
+Usage: check_openapi.py ROUTES_JSON TIME_ZONES_JSON
+  ROUTES_JSON:     output of `devserver routes` (a JSON list of {"key": "METHOD /path", "auth": bool},
+                   auth true when the route is behind the JWT authorizer)
+  TIME_ZONES_JSON: output of `devserver time-zones` (the IANA names the server accepts)
 
 Asserts that the (method, path) pairs of the dev server, of infra/template.yaml and of
 infra/openapi.yaml are the same sets, path templates spelled alike; that JWT routes declare the
 `bearerAuth` security scheme and the other routes do not; that the document is valid OpenAPI 3.1
-(when openapi-spec-validator is installed, as it is in .venv) and that its examples validate against
-their schemas. Run from the repository root with .venv/bin/python.
+(when openapi-spec-validator is installed, as it is in .venv) that its examples validate against
+their schemas, and that its TimeZone enum is exactly the server's list of time zones. Run from the repository root with .venv/bin/python.
 """
 import json
 import sys
@@ -182,7 +183,7 @@ def fix_refs(node):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
     template, matches = decode(TEMPLATE)
     if matches:
@@ -191,11 +192,21 @@ def main():
         doc = yaml.safe_load(f)
     with open(sys.argv[1], encoding="utf-8") as f:
         served = {r["key"]: r["auth"] for r in json.load(f)}
+    # API Gateway's catch-all route answers 405/404 for what no operation matches: not an operation.
+    served.pop("$default", None)
     declared = template_routes(template)
+    declared.pop("$default", None)
     documented = openapi_routes(doc)
     failures = check_routes(served, declared, documented)
     failures += check_operations(doc)
     failures += check_document(doc)
+    with open(sys.argv[2], encoding="utf-8") as f:
+        zones = json.load(f)
+    enum = doc["components"]["schemas"]["TimeZone"]["enum"]
+    if enum != zones:
+        extra, missing = sorted(set(enum) - set(zones)), sorted(set(zones) - set(enum))
+        failures.append(f"TimeZone enum differs from the server's time zones: extra {extra[:5]}, missing {missing[:5]}"
+                        " (rewrite it from `devserver time-zones`)")
     if failures:
         sys.exit(f"{OPENAPI}, the template and the code differ:\n  " + "\n  ".join(failures))
     jwt = sum(1 for auth in served.values() if auth)

@@ -12,7 +12,7 @@
 #
 # Environment: SCHEMATHESIS_MAX_EXAMPLES (default 25 per operation), SCHEMATHESIS_SEED (default
 # 20261125), SCHEMATHESIS_WORKERS (default 1), SCHEMATHESIS_PHASES (default examples,coverage,fuzzing),
-# SCHEMATHESIS_CHECKS (default the five conformance checks below), RUST_LOG (dev server, default info),
+# SCHEMATHESIS_CHECKS (default all; tuning in scripts/schemathesis.toml), RUST_LOG (dev server, default info),
 # DEV_JWT_SECRET (default the dev server's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -184,11 +184,11 @@ seed="${SCHEMATHESIS_SEED:-20261125}"
 set +e
 (
   cd "$state"
-  NO_COLOR=1 "../$venv/bin/schemathesis" run "../$spec" \
+  NO_COLOR=1 "../$venv/bin/schemathesis" --config-file ../scripts/schemathesis.toml run "../$spec" \
     --url "$base" \
     --header "Authorization: Bearer $token" \
     --header "X-Contact-Session: $session" \
-    --checks "${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance}" \
+    --checks "${SCHEMATHESIS_CHECKS:-all}" \
     --phases "${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing}" \
     --max-examples "$max_examples" \
     --seed "$seed" \

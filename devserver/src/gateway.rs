@@ -109,13 +109,18 @@ impl Gateway {
         }
     }
 
+    /// The route matching `method` and `path`, else API Gateway's catch-all `$default` route.
     fn find(&self, method: &str, path: &str) -> Option<(Route, Function, BTreeMap<String, String>)> {
-        self.routes.iter().find_map(|(route, function)| {
+        let exact = self.routes.iter().find_map(|(route, function)| {
             let (route_method, template) = route.key.split_once(' ')?;
             if route_method != method {
                 return None;
             }
             match_path(template, path).map(|params| (*route, *function, params))
+        });
+        exact.or_else(|| {
+            let (route, function) = self.routes.iter().find(|(route, _)| route.key == shared::routes::UNMATCHED)?;
+            Some((*route, *function, BTreeMap::new()))
         })
     }
 }
@@ -213,5 +218,16 @@ mod tests {
         assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/a/b").is_none());
         assert!(match_path("/v1/events", "/v1/events").unwrap().is_empty());
         assert!(match_path("/v1/events", "/v1/event").is_none());
+    }
+
+    #[test]
+    fn the_shared_route_list_is_the_functions_routes() {
+        let mut served: Vec<&str> =
+            routes().iter().map(|(r, _)| r.key).filter(|k| *k != shared::routes::UNMATCHED).collect();
+        let mut listed = shared::routes::API_ROUTES.to_vec();
+        served.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(served, listed, "shared::routes::API_ROUTES must list exactly the functions' routes");
+        assert!(routes().iter().any(|(r, f)| r.key == shared::routes::UNMATCHED && *f == Function::Query));
     }
 }

@@ -21,6 +21,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("table {} ready", settings.table);
             return Ok(());
         }
+        Some("time-zones") => {
+            println!("{}", serde_json::Value::from(shared::time::zone_names()));
+            return Ok(());
+        }
         Some("routes") => {
             let routes: Vec<_> = devserver::gateway::routes()
                 .iter()

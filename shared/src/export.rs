@@ -147,8 +147,8 @@ impl ExportInput {
     /// Validates the body for `job`.
     pub fn validate(self, job: Id) -> Result<ExportRequest> {
         if let Some(tz) = &self.time_zone {
-            jiff::tz::TimeZone::get(tz)
-                .map_err(|_| Error::validation(format!("time_zone {tz:?} is not an IANA time zone")))?;
+            crate::time::zone(tz)
+                .ok_or_else(|| Error::validation(format!("time_zone {tz:?} is not an IANA time zone")))?;
         }
         let individual_id = self.individual_id.as_deref().map(|i| Id::parse("individual_id", i)).transpose()?;
         match (self.report, &individual_id) {

@@ -148,6 +148,11 @@ pub fn error(err: &Error) -> Response<Body> {
     if status == StatusCode::SERVICE_UNAVAILABLE {
         res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
+    if let Error::MethodNotAllowed { allow, .. } = err
+        && let Ok(value) = HeaderValue::from_str(allow)
+    {
+        res.headers_mut().insert(header::ALLOW, value);
+    }
     res
 }
 

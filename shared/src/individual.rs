@@ -16,7 +16,8 @@ impl Email {
     /// Parses and normalises an e-mail address.
     pub fn parse(text: &str) -> Result<Self> {
         let email = text.trim().to_lowercase();
-        let valid = email.len() <= 254
+        // Characters of the text as sent, as the OpenAPI document's maxLength counts them.
+        let valid = text.chars().count() <= 254
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && matches!(email.split_once('@'), Some((local, domain))
                 if !local.is_empty() && !domain.is_empty() && !domain.contains('@') && domain.contains('.'));

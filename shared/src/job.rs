@@ -41,8 +41,8 @@ impl JobInput {
     /// Validates the body into the job `job_id`.
     pub fn validate(self, job_id: Id) -> Result<Job> {
         let time_zone = self.time_zone.unwrap_or_else(|| "UTC".into());
-        jiff::tz::TimeZone::get(&time_zone)
-            .map_err(|_| Error::validation(format!("time_zone {time_zone:?} is not an IANA time zone")))?;
+        crate::time::zone(&time_zone)
+            .ok_or_else(|| Error::validation(format!("time_zone {time_zone:?} is not an IANA time zone")))?;
         let name = Name::parse("name", &self.name)?;
         if name.as_str().is_empty() {
             return Err(Error::validation("name must not be empty"));

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod link_token;
 pub mod planroom;
 pub mod records;
+pub mod routes;
 pub mod scanner;
 pub mod signing;
 pub mod spreadsheet;

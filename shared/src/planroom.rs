@@ -13,7 +13,7 @@ pub fn parse_base_url(text: &str) -> Result<String> {
     let host = rest.split('/').next().unwrap_or_default();
     let bad_char =
         |c: char| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@' | '\\' | '"' | '<' | '>');
-    if host.is_empty() || host.starts_with('.') || rest.chars().any(bad_char) || text.len() > 512 {
+    if host.is_empty() || host.starts_with('.') || rest.chars().any(bad_char) || text.chars().count() > 512 {
         return Err(invalid());
     }
     Ok(format!("https://{}", rest.trim_end_matches('/')))

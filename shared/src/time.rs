@@ -22,9 +22,33 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
     date.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
+/// The IANA time zone names the service accepts: the bundled database's, spelled exactly as there.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.as_str().to_owned()).collect();
+    names.sort();
+    names
+}
+
+/// The time zone `name`, if it is one of [`zone_names`] (case and spelling exact, as the OpenAPI
+/// document's enum lists them).
+pub fn zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    static NAMES: std::sync::LazyLock<std::collections::HashSet<String>> =
+        std::sync::LazyLock::new(|| zone_names().into_iter().collect());
+    if NAMES.contains(name) { jiff::tz::TimeZone::get(name).ok() } else { None }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zones_are_spelled_as_in_the_database() {
+        assert!(zone("America/Chicago").is_some());
+        assert!(zone("UTC").is_some());
+        assert!(zone("america/chicago").is_none(), "the document's enum is case-exact");
+        assert!(zone("Mars/Olympus").is_none());
+        assert!(zone_names().len() > 300);
+    }
 
     #[test]
     fn format_is_fixed_width_and_sortable() {

@@ -10,14 +10,14 @@ mod phases;
 
 use std::time::Duration;
 
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::ids::Id;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore};
-use shared::{Error, Result, budget, visibility};
+use shared::{Error, Result, budget, routes, visibility};
 
 /// What this function does, one variant per route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub enum Endpoint {
     FileActivity,
     /// The planroom-wide audit.
     Audit,
+    /// API Gateway's catch-all: a request no other route matched (405 with `Allow`, or 404).
+    Unmatched,
 }
 
 /// The routes this function serves.
@@ -41,6 +43,7 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     ),
     (Route { key: "GET /v1/jobs/{job_id}/files/{file_id}/activity", auth: Auth::Jwt }, Endpoint::FileActivity),
     (Route { key: "GET /v1/activity", auth: Auth::Jwt }, Endpoint::Audit),
+    (Route { key: routes::UNMATCHED, auth: Auth::None }, Endpoint::Unmatched),
 ]);
 
 /// The default time budget of one request (`REQUEST_BUDGET_MS`), below the function's timeout.
@@ -87,13 +90,22 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
     let Some(endpoint) = ROUTES.endpoint(req) else {
         return Err(Error::NotFound("no such route".into()));
     };
+    if endpoint == Endpoint::Unmatched {
+        return Err(unmatched(req));
+    }
     let caller = Caller::from_request(req, &app.claims)?;
     match endpoint {
         Endpoint::Individuals => individuals::list(app, &caller, req).await,
         Endpoint::Individual => individuals::detail(app, &caller, req).await,
         Endpoint::FileActivity => file::activity(app, &caller, req).await,
         Endpoint::Audit => audit::list(app, &caller, req).await,
+        Endpoint::Unmatched => Err(unmatched(req)),
     }
+}
+
+/// 405 with `Allow` for a known path, else 404; no caller needed (the route has no authorizer).
+fn unmatched(req: &Request) -> Error {
+    routes::unmatched(req.method().as_str(), req.raw_http_path())
 }
 
 /// The job of the path, once the caller is known to be allowed to see it; otherwise the same 404
