@@ -1,5 +1,5 @@
 # The two set-up commands of a fresh machine: `make dev` and `make test`.
-.PHONY: dev test test-unit test-e2e check-infra conformance aws-up aws-down fmt lint bench bench-dev sam-validate sam-build
+.PHONY: dev test test-unit test-e2e check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev sam-validate sam-build
 
 dev: ## run the whole service locally on 127.0.0.1:3000
 	scripts/dev.sh
@@ -11,10 +11,18 @@ test-unit: ## pure-logic unit tests only (no AWS stand-in needed)
 	cargo test --workspace --lib --bins
 
 test-e2e: aws-up ## end-to-end tests against an already started (or new) stand-in
+	cargo build --workspace --bins --quiet
 	. scripts/env.sh && BUCKET_NAME=planroom-activity-test-exports cargo test -p e2e
 
-check-infra: ## template lint and template-vs-code checks
+check-infra: ## template lint (cfn-lint, checkov) and template-vs-code checks
 	scripts/check-infra.sh
+
+checkov: ## checkov on the SAM template (own venv .venv-checkov)
+	scripts/checkov.sh
+
+schemathesis: aws-up ## the API against infra/openapi.yaml, every check, one seed (SCHEMATHESIS_SEED)
+	cargo build --quiet -p devserver
+	scripts/schemathesis.sh
 
 conformance: ## the patched stand-in against stock moto: same answers, contents and streams
 	scripts/aws-local.sh install

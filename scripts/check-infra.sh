@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Template checks: cfn-lint, the local table definition equals the template's, and the dev
-# server, the template and infra/openapi.yaml list the same routes.
+# Template checks: cfn-lint, checkov, the local table definition equals the template's, and the
+# dev server, the template and infra/openapi.yaml list the same routes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/aws-local.sh install >/dev/null
 .venv/bin/cfn-lint infra/template.yaml
+scripts/checkov.sh
 cargo build --quiet -p devserver
 target/debug/devserver table-definition >.local/table-definition.json
 target/debug/devserver routes >.local/routes.json

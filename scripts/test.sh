@@ -19,7 +19,8 @@ echo "== infrastructure checks"
 scripts/check-infra.sh
 echo "== the stand-in: patched moto against stock moto (same answers, contents, streams)"
 .venv/bin/python scripts/moto_conformance.py
-echo "== cargo test"
+echo "== cargo test (the function binaries first: the cold-start tests run them)"
+cargo build --workspace --bins --quiet
 cargo test --workspace --no-fail-fast
 echo "== schemathesis against the dev server: every check, two seeds"
 for seed in 424242 20261125; do

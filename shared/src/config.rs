@@ -2,10 +2,25 @@
 
 use std::env;
 
-/// A missing or malformed environment variable: cold start fails with this message.
-#[derive(Debug, thiserror::Error)]
+/// A missing or malformed setting: cold start fails with this message.
+#[derive(thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
+
+/// The message itself: a failed `main` prints its error with `Debug`, and people read it.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Logs a cold-start failure as a JSON error line, before the process exits with it.
+pub fn logged<T>(result: Result<T, ConfigError>) -> Result<T, ConfigError> {
+    if let Err(err) = &result {
+        tracing::error!(error = %err, "cold start failed");
+    }
+    result
+}
 
 /// The value of a variable that must be set.
 pub fn required(name: &str) -> Result<String, ConfigError> {

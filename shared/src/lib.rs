@@ -20,6 +20,7 @@ pub mod ids;
 pub mod individual;
 pub mod job;
 pub mod json_shape;
+pub mod key_source;
 pub mod keys;
 pub mod link_token;
 pub mod planroom;

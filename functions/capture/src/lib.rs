@@ -15,6 +15,7 @@ use shared::event::decode_batch;
 use shared::first_access::{Capture, FirstAccessStore, Source};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::job::JobInput;
+use shared::key_source::KeySource;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore, JobStore};
 use shared::{Error, Result, budget, time};
@@ -77,14 +78,14 @@ impl LinkSettings {
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS`, the link settings, `REQUEST_BUDGET_MS`,
+    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` (or `SIGNING_KEYS`), the link settings, `REQUEST_BUDGET_MS`,
     /// the `CLAIM_*` names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
-        let keys = Keyring::parse(&config::required("SIGNING_KEYS")?)?;
         let links = LinkSettings::from_env()?;
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let sdk = store::aws_config().await;
+        let keys = KeySource::from_env()?.load(&sdk).await?;
         Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys, links).with_budget(budget))
     }
 

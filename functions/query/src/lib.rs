@@ -15,6 +15,7 @@ use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::ids::Id;
+use shared::key_source::KeySource;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore};
 use shared::{Error, Result, budget, routes, visibility};
@@ -59,13 +60,13 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS` (cursor signing), `REQUEST_BUDGET_MS`, the
+    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` (or `SIGNING_KEYS`) (cursor signing), `REQUEST_BUDGET_MS`, the
     /// `CLAIM_*` names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
-        let keys = Keyring::parse(&config::required("SIGNING_KEYS")?)?;
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let sdk = store::aws_config().await;
+        let keys = KeySource::from_env()?.load(&sdk).await?;
         Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys).with_budget(budget))
     }
 

@@ -18,6 +18,7 @@ use shared::event::{EventInput, ObjectRef};
 use shared::first_access::{Capture, FirstAccessStore, Source};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::ids::{Id, Name};
+use shared::key_source::KeySource;
 use shared::link_token::{LinkError, LinkToken};
 use shared::scanner::{Hit, Rules, Signal};
 use shared::signing::Keyring;
@@ -70,14 +71,14 @@ pub struct RedirectSettings {
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS`, `SESSION_TTL_MINUTES` (default 480),
+    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` (or `SIGNING_KEYS`), `SESSION_TTL_MINUTES` (default 480),
     /// `FALLBACK_URL`, `REDIRECT_BUDGET_MS`, `SCANNER_SEND_WINDOW_SECONDS`, `SCANNER_BURST_LINKS`,
     /// `SCANNER_NETWORKS`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
-        let keys = Keyring::parse(&config::required("SIGNING_KEYS")?)?;
         let settings = RedirectSettings::from_env()?;
         let sdk = store::aws_config().await;
+        let keys = KeySource::from_env()?.load(&sdk).await?;
         Ok(App::new(DynamoStore::from_sdk(&sdk, table), keys, settings))
     }
 

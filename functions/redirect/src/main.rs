@@ -5,6 +5,6 @@ use lambda_http::{Error, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let app = redirect::App::from_env().await?;
+    let app = shared::config::logged(redirect::App::from_env().await)?;
     lambda_http::run(service_fn(|req| async { Ok::<_, Error>(redirect::handle(&app, req).await) })).await
 }

@@ -152,22 +152,50 @@ async fn tampered_truncated_expired_and_retired_tokens_get_404_or_410_and_record
     assert_eq!(app.stored(&app.planroom).await, before, "nothing recorded");
 }
 
+/// The README's rotation, through the Secrets Manager secret the functions read at cold start:
+/// add the new key and sign with it (the old one still verifies), then retire the old one after the
+/// longest link lifetime. Each step is a new cold start on the same table.
 #[tokio::test]
-async fn links_signed_with_the_previous_key_work_while_it_is_configured() {
-    let old = "old:b2xkLWtleS1yZXRpcmVkLWxvbmctYWdvLTAwMDAwMDAwMDA";
-    let before_rotation = TestApp::spawn_with_keys(old).await;
-    let blast = set_up_blast(&before_rotation, json!([{"email": "ann@bidder.test"}])).await;
-    let url = link(&blast, "ann@bidder.test", "add-3");
-    let token = url.rsplit_once('/').unwrap().1;
-    let rotated_keys = format!("{},{old}", devserver::DEV_SIGNING_KEYS);
-    let shared_table = Some(before_rotation.table.clone());
-    let options = Options { signing_keys: rotated_keys, table: shared_table.clone(), ..Options::default() };
-    let mut rotated = TestApp::spawn_with(options).await;
-    rotated.planroom = before_rotation.planroom.clone();
-    let answer = click(&rotated, &format!("{}/r/{token}", rotated.base)).await;
-    assert_eq!(answer.status, 302, "{:?}", answer.body);
-    let retired = TestApp::spawn_with(Options { table: shared_table, ..Options::default() }).await;
-    assert_eq!(click(&retired, &format!("{}/r/{token}", retired.base)).await.status, 404);
+async fn keys_rotate_through_the_secret_and_a_retired_key_is_refused() {
+    let (old, new) =
+        ("old:b2xkLWtleS1yZXRpcmVkLWxvbmctYWdvLTAwMDAwMDAwMDA", "new:bmV3LWtleS1zaWducy1mcm9tLW5vdy1vbi0wMDAwMDAwMDA");
+    let sdk = shared::store::aws_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let secret = e2e::unique("planroom-activity/signing-keys");
+    secrets.create_secret().name(&secret).secret_string(old).send().await.unwrap();
+    let cold_start = |table: Option<String>| {
+        let (sdk, secret) = (sdk.clone(), secret.clone());
+        async move {
+            let signing_keys = shared::key_source::read_secret(&sdk, &secret).await.unwrap();
+            TestApp::spawn_with(Options { signing_keys, table, ..Options::default() }).await
+        }
+    };
+
+    let before = cold_start(None).await;
+    let table = Some(before.table.clone());
+    let old_link =
+        link(&set_up_blast(&before, json!([{"email": "ann@bidder.test"}])).await, "ann@bidder.test", "add-3");
+    assert!(old_link.rsplit('/').next().unwrap().starts_with("old."), "{old_link}");
+
+    // Step 1: the new key signs, the old one still verifies.
+    secrets.put_secret_value().secret_id(&secret).secret_string(format!("{new},{old}")).send().await.unwrap();
+    let mut rotated = cold_start(table.clone()).await;
+    rotated.planroom = before.planroom.clone();
+    let on_rotated = |url: &str| format!("{}/r/{}", rotated.base, url.rsplit('/').next().unwrap());
+    assert_eq!(click(&rotated, &on_rotated(&old_link)).await.status, 302, "links already sent keep working");
+    let new_link =
+        link(&set_up_blast(&rotated, json!([{"email": "bob@bidder.test"}])).await, "bob@bidder.test", "add-3");
+    assert!(new_link.rsplit('/').next().unwrap().starts_with("new."), "{new_link}");
+
+    // Step 2, after the longest link lifetime: the old key is retired.
+    secrets.put_secret_value().secret_id(&secret).secret_string(new).send().await.unwrap();
+    let mut retired = cold_start(table).await;
+    retired.planroom = before.planroom.clone();
+    let on_retired = |url: &str| format!("{}/r/{}", retired.base, url.rsplit('/').next().unwrap());
+    let refused = click(&retired, &on_retired(&old_link)).await;
+    assert_eq!(refused.status, 404, "a link signed with a retired key is refused");
+    assert_eq!(refused.header("location"), "");
+    assert_eq!(click(&retired, &on_retired(&new_link)).await.status, 302, "the new key's links work");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! One binary, one module per capability.
 
 mod capture;
+mod cold_start;
 mod dynamo_errors;
 mod exports;
 mod faults;
