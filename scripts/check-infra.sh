@@ -10,5 +10,6 @@ cargo build --quiet -p devserver
 target/debug/devserver table-definition >.local/table-definition.json
 target/debug/devserver routes >.local/routes.json
 target/debug/devserver time-zones >.local/time-zones.json
-.venv/bin/python scripts/check_infra.py .local/table-definition.json .local/routes.json
+target/debug/devserver cors >.local/cors.json
+.venv/bin/python scripts/check_infra.py .local/table-definition.json .local/routes.json .local/cors.json
 .venv/bin/python scripts/check_openapi.py .local/routes.json .local/time-zones.json

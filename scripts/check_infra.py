@@ -1,8 +1,9 @@
 """Checks that the code and infra/template.yaml describe the same service.
 
-Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON
+Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON CORS_JSON
   TABLE_DEFINITION_JSON: output of `devserver table-definition` (the table the code creates locally)
   ROUTES_JSON:           output of `devserver routes` (the routes the dev server serves)
+  CORS_JSON:             output of `devserver cors` (the dev server's CORS methods, headers, max age)
 """
 import json
 import sys
@@ -91,6 +92,18 @@ def check_budgets(template):
     return failures
 
 
+def check_cors(template, local):
+    """The dev server answers CORS with the template's methods, headers and max age."""
+    cors = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+    failures = []
+    for key in ("AllowMethods", "AllowHeaders"):
+        if sorted(cors.get(key, [])) != sorted(local[key]):
+            failures.append(f"CORS {key}: template {cors.get(key)}, dev server {local[key]}")
+    if cors.get("MaxAge") != local["MaxAge"]:
+        failures.append(f"CORS MaxAge: template {cors.get('MaxAge')}, dev server {local['MaxAge']}")
+    return failures
+
+
 def main():
     template, matches = decode("infra/template.yaml")
     if matches:
@@ -99,9 +112,10 @@ def main():
     route_failures, count = check_routes(template, json.load(open(sys.argv[2])))
     failures += route_failures
     failures += check_budgets(template)
+    failures += check_cors(template, json.load(open(sys.argv[3])))
     if failures:
         sys.exit("code and template differ:\n  " + "\n  ".join(failures))
-    print(f"table definition, {count} routes and the functions' time budgets match the template")
+    print(f"table definition, {count} routes, the functions' time budgets and CORS match the template")
 
 
 if __name__ == "__main__":

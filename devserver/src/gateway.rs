@@ -13,6 +13,7 @@ use shared::Error;
 use shared::http::{Auth, Route};
 
 use crate::authorizer::DevAuthorizer;
+use crate::cors::Cors;
 
 /// The functions whose handlers the dev server runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +51,13 @@ pub struct Functions {
     pub export: export::App,
 }
 
-/// Routes, authorizer and functions.
+/// Routes, authorizer, CORS and functions.
 #[derive(Debug)]
 pub struct Gateway {
     routes: Vec<(Route, Function)>,
     authorizer: DevAuthorizer,
     functions: Functions,
+    cors: Cors,
 }
 
 /// A request as the dev server read it off the socket.
@@ -77,11 +79,30 @@ pub struct Incoming<'a> {
 impl Gateway {
     /// A gateway over the given functions.
     pub fn new(authorizer: DevAuthorizer, functions: Functions) -> Self {
-        Gateway { routes: routes(), authorizer, functions }
+        Gateway { routes: routes(), authorizer, functions, cors: Cors::default() }
     }
 
-    /// Serves one request.
+    /// The same gateway with these CORS origins.
+    pub fn with_cors(self, cors: Cors) -> Self {
+        Gateway { cors, ..self }
+    }
+
+    /// Serves one request: a CORS preflight itself, as API Gateway does; anything else through its
+    /// route, with the CORS headers of its origin.
     pub async fn handle(&self, incoming: Incoming<'_>) -> Response<Body> {
+        let origin = header(incoming.headers, "origin").map(str::to_owned);
+        if let Some(origin) = &origin
+            && incoming.method == "OPTIONS"
+            && header(incoming.headers, "access-control-request-method").is_some()
+        {
+            return self.cors.preflight(origin);
+        }
+        let mut res = self.route(incoming).await;
+        self.cors.decorate(origin.as_deref(), res.headers_mut());
+        res
+    }
+
+    async fn route(&self, incoming: Incoming<'_>) -> Response<Body> {
         let Some((route, function, params)) = self.find(incoming.method, incoming.path) else {
             return shared::http::error(&Error::NotFound("no such route".into()));
         };

@@ -2,6 +2,7 @@
 //! behind a local stand-in for the API Gateway JWT authorizer, against the local AWS stand-in.
 
 pub mod authorizer;
+pub mod cors;
 pub mod gateway;
 pub mod stream;
 
@@ -50,12 +51,15 @@ pub struct Settings {
     pub request_budget: Duration,
     /// How long a new export may wait for the worker.
     pub export_start_within: Duration,
+    /// Origins of browser pages allowed to call the API (`CORS_ALLOWED_ORIGINS`).
+    pub cors_allowed_origins: String,
 }
 
 impl Settings {
     /// `TABLE_NAME` (default `planroom-activity-local`), `DEV_JWT_SECRET` (default
     /// [`authorizer::DEFAULT_SECRET`]), `SIGNING_KEYS` (default [`DEV_SIGNING_KEYS`]),
-    /// `REQUEST_BUDGET_MS`, `EXPORT_START_WITHIN_SECONDS` and the redirect's own settings.
+    /// `REQUEST_BUDGET_MS`, `EXPORT_START_WITHIN_SECONDS`, `CORS_ALLOWED_ORIGINS` (default
+    /// [`cors::DEFAULT_ORIGINS`]) and the redirect's own settings.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Settings {
             table: config::or("TABLE_NAME", "planroom-activity-local"),
@@ -68,6 +72,7 @@ impl Settings {
                 "EXPORT_START_WITHIN_SECONDS",
                 export::DEFAULT_START_WITHIN.as_secs(),
             )?),
+            cors_allowed_origins: config::or("CORS_ALLOWED_ORIGINS", cors::DEFAULT_ORIGINS),
         })
     }
 }
@@ -114,7 +119,8 @@ pub fn gateway_on(
             .with_budget(budget)
             .with_start_within(settings.export_start_within),
     };
-    Ok(Gateway::new(DevAuthorizer::new(settings.jwt_secret.as_bytes()), functions))
+    Ok(Gateway::new(DevAuthorizer::new(settings.jwt_secret.as_bytes()), functions)
+        .with_cors(cors::Cors::new(&settings.cors_allowed_origins)))
 }
 
 /// The reports bucket in the local stand-in (path-style addressing: no DNS for bucket names there).

@@ -21,6 +21,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("table {} ready", settings.table);
             return Ok(());
         }
+        Some("cors") => {
+            let cors = json!({"AllowMethods": devserver::cors::ALLOW_METHODS,
+                "AllowHeaders": devserver::cors::ALLOW_HEADERS, "MaxAge": devserver::cors::MAX_AGE_SECONDS});
+            println!("{cors}");
+            return Ok(());
+        }
         Some("time-zones") => {
             println!("{}", serde_json::Value::from(shared::time::zone_names()));
             return Ok(());

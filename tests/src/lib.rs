@@ -171,6 +171,7 @@ impl TestApp {
             bucket: TEST_BUCKET.into(),
             request_budget: options.request_budget,
             export_start_within: options.export_start_within,
+            cors_allowed_origins: devserver::cors::DEFAULT_ORIGINS.into(),
         };
         let sdk = shared::store::aws_config().await;
         // The table and bucket are created through the stand-in itself, whatever the endpoint.

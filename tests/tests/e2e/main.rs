@@ -3,6 +3,7 @@
 
 mod capture;
 mod cold_start;
+mod cors;
 mod dynamo_errors;
 mod exports;
 mod faults;
