@@ -92,6 +92,24 @@ def check_budgets(template):
     return failures
 
 
+def check_signing_keys(template):
+    """Keys never sit in a function's configuration; who reads the secret may, and only they may."""
+    failures = []
+    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    for name, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties", {})
+        env = {**globals_env, **props.get("Environment", {}).get("Variables", {})}
+        if "SIGNING_KEYS" in env:
+            failures.append(f"{name}: SIGNING_KEYS in its environment (keys belong in the secret)")
+        reads = "SIGNING_KEYS_SECRET_ID" in env
+        allowed = {"Ref": "SigningKeysReadPolicy"} in props.get("Policies", [])
+        if reads != allowed:
+            failures.append(f"{name}: reads the signing keys secret {reads}, allowed to {allowed}")
+    return failures
+
+
 def check_cors(template, local):
     """The dev server answers CORS with the template's methods, headers and max age."""
     cors = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
@@ -113,6 +131,7 @@ def main():
     failures += route_failures
     failures += check_budgets(template)
     failures += check_cors(template, json.load(open(sys.argv[3])))
+    failures += check_signing_keys(template)
     if failures:
         sys.exit("code and template differ:\n  " + "\n  ".join(failures))
     print(f"table definition, {count} routes, the functions' time budgets and CORS match the template")

@@ -119,7 +119,13 @@ pub fn path_id(req: &Request, name: &str) -> Result<Id> {
 
 /// A query-string parameter, if present and non-empty.
 pub fn query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.query_string_parameters_ref().and_then(|q| q.first(name)).filter(|v| !v.is_empty())
+    typed_query(req, name).filter(|v| !v.is_empty())
+}
+
+/// A query-string parameter as sent, empty included: for numbers, flags and enums, whose empty
+/// value is not a value (the OpenAPI document's types say so) and gets a 400.
+pub fn typed_query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name))
 }
 
 /// A header's value as text.

@@ -36,12 +36,12 @@ struct Filters {
 impl Filters {
     fn parse(req: &Request) -> Result<Self> {
         let text = |name: &str| http::query(req, name).map(str::to_owned);
-        let activity = http::query(req, "activity")
+        let activity = http::typed_query(req, "activity")
             .map(|a| {
                 Activity::parse(a).ok_or_else(|| Error::BadRequest("activity must be view, download or order".into()))
             })
             .transpose()?;
-        let object_kind = http::query(req, "object_kind")
+        let object_kind = http::typed_query(req, "object_kind")
             .map(|k| {
                 ObjectKind::parse(k).ok_or_else(|| Error::BadRequest("object_kind must be file, section or job".into()))
             })

@@ -15,7 +15,7 @@ use crate::{App, list_answer, params, phases, visible_job};
 /// `include_automated=true`, then those only scanners touched.
 pub async fn list(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>> {
     let job = visible_job(app, caller, req).await?;
-    let sort = http::query(req, "sort").unwrap_or("name");
+    let sort = http::typed_query(req, "sort").unwrap_or("name");
     let order = IndividualOrder::parse(sort)
         .ok_or_else(|| Error::BadRequest("sort must be name, company or first_at".into()))?;
     let include_automated = params::flag(req, "include_automated")?;

@@ -13,7 +13,7 @@ pub const MAX_LIMIT: usize = 500;
 
 /// `limit`: 1 to 500, default 50.
 pub fn limit(req: &Request) -> Result<usize> {
-    match http::query(req, "limit") {
+    match http::typed_query(req, "limit") {
         None => Ok(DEFAULT_LIMIT),
         Some(text) => text
             .parse::<usize>()
@@ -30,7 +30,7 @@ pub fn flag(req: &Request, name: &str) -> Result<bool> {
 
 /// A `true`/`false` flag, absent when not given.
 pub fn optional_flag(req: &Request, name: &str) -> Result<Option<bool>> {
-    match http::query(req, name) {
+    match http::typed_query(req, name) {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),

@@ -119,7 +119,8 @@ async fn paging_through_120_individuals_with_limit_7_returns_each_exactly_once()
     assert_eq!(answer.status, 400);
     let other_job = get(&app, &staff, &format!("/v1/jobs/job-2/activity/individuals?limit=7&cursor={cursor}")).await;
     assert_eq!(other_job.status, 400, "a cursor only works for the query it came from");
-    for bad in ["limit=0", "limit=501", "limit=x", "include_automated=maybe"] {
+    // An empty number, flag or enum is not a value (the document's types say so); an empty cursor is the first page.
+    for bad in ["limit=0", "limit=501", "limit=x", "include_automated=maybe", "limit=", "include_automated=", "sort="] {
         assert_eq!(get(&app, &staff, &format!("/v1/jobs/job-1/activity/individuals?{bad}")).await.status, 400, "{bad}");
     }
 }
@@ -200,6 +201,9 @@ async fn the_audit_filters_a_date_range_of_at_most_31_days() {
         "to=2026-01-02",
         "from=2026-01-01&to=later",
         "from=2026-01-01&to=2026-01-02&activity=print",
+        "from=2026-01-01&to=2026-01-02&activity=",
+        "from=2026-01-01&to=2026-01-02&object_kind=",
+        "from=2026-01-01&to=2026-01-02&automated=",
     ] {
         let answer = get(&app, &staff, &format!("/v1/activity?{bad}")).await;
         assert_eq!(answer.status, 400, "{bad}");
