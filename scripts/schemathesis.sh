@@ -10,7 +10,7 @@
 # session and an export (the ids of the document's examples), runs schemathesis with a fixed seed,
 # and stops the dev server on exit. Only 127.0.0.1 is ever contacted (redirects are not followed).
 #
-# Environment: SCHEMATHESIS_MAX_EXAMPLES (default 25 per operation), SCHEMATHESIS_SEED (default
+# Environment: SCHEMATHESIS_MAX_EXAMPLES (default 40 per operation and phase), SCHEMATHESIS_SEED (default
 # 20261125), SCHEMATHESIS_WORKERS (default 1), SCHEMATHESIS_PHASES (default examples,coverage,fuzzing),
 # SCHEMATHESIS_CHECKS (default all; tuning in scripts/schemathesis.toml), RUST_LOG (dev server, default info),
 # DEV_JWT_SECRET (default the dev server's).
@@ -179,7 +179,7 @@ echo "dev server on $base (log: $log), seeded planroom demo / job-1"
 report="$state/schemathesis"
 rm -rf "$report"
 mkdir -p "$report"
-max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-40}"
 seed="${SCHEMATHESIS_SEED:-20261125}"
 set +e
 (

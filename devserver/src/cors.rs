@@ -23,6 +23,9 @@ pub const DEFAULT_ORIGINS: &str = "http://localhost:*,http://127.0.0.1:*";
 #[derive(Debug, Clone)]
 pub struct Cors {
     origins: Vec<String>,
+    /// [`ALLOW_METHODS`] and [`ALLOW_HEADERS`] as header values, made once.
+    methods: HeaderValue,
+    headers: HeaderValue,
 }
 
 impl Cors {
@@ -30,7 +33,8 @@ impl Cors {
     pub fn new(spec: &str) -> Self {
         let origins =
             spec.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
-        Cors { origins }
+        let listed = |items: &[&str]| HeaderValue::from_str(&items.join(",")).expect("constant header names");
+        Cors { origins, methods: listed(&ALLOW_METHODS), headers: listed(&ALLOW_HEADERS) }
     }
 
     /// Whether `origin` (as a browser sends it: `scheme://host[:port]`) may call the API.
@@ -57,11 +61,8 @@ impl Cors {
             && let Ok(value) = HeaderValue::from_str(origin)
         {
             headers.insert("access-control-allow-origin", value);
-            headers.insert("access-control-allow-methods", HeaderValue::from_static("GET,HEAD,POST,PUT,OPTIONS"));
-            headers.insert(
-                "access-control-allow-headers",
-                HeaderValue::from_static("authorization,content-type,idempotency-key,x-contact-session"),
-            );
+            headers.insert("access-control-allow-methods", self.methods.clone());
+            headers.insert("access-control-allow-headers", self.headers.clone());
             headers.insert("access-control-max-age", HeaderValue::from(MAX_AGE_SECONDS));
         }
         res

@@ -137,36 +137,12 @@ impl Gateway {
             if route_method != method {
                 return None;
             }
-            match_path(template, path).map(|params| (*route, *function, params))
+            shared::routes::match_path(template, path).map(|params| (*route, *function, params))
         });
         exact.or_else(|| {
             let (route, function) = self.routes.iter().find(|(route, _)| route.key == shared::routes::UNMATCHED)?;
             Some((*route, *function, BTreeMap::new()))
         })
-    }
-}
-
-/// Matches `/v1/jobs/{job_id}` against a request path, decoding the parameters.
-pub fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
-    let mut want = template.split('/');
-    let mut got = path.split('/');
-    let mut params = BTreeMap::new();
-    loop {
-        match (want.next(), got.next()) {
-            (None, None) => return Some(params),
-            (Some(w), Some(g)) => {
-                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    if g.is_empty() {
-                        return None;
-                    }
-                    let value = percent_encoding::percent_decode_str(g).decode_utf8().ok()?;
-                    params.insert(name.to_owned(), value.into_owned());
-                } else if w != g {
-                    return None;
-                }
-            }
-            _ => return None,
-        }
     }
 }
 
@@ -230,16 +206,6 @@ fn payload(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_match_templates_with_decoded_parameters() {
-        let p = match_path("/v1/jobs/{job_id}", "/v1/jobs/job%201").unwrap();
-        assert_eq!(p["job_id"], "job 1");
-        assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/").is_none());
-        assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/a/b").is_none());
-        assert!(match_path("/v1/events", "/v1/events").unwrap().is_empty());
-        assert!(match_path("/v1/events", "/v1/event").is_none());
-    }
 
     #[test]
     fn the_shared_route_list_is_the_functions_routes() {

@@ -20,14 +20,18 @@ pub enum KeySource {
 impl KeySource {
     /// `SIGNING_KEYS_SECRET_ID` when set, else `SIGNING_KEYS`; neither is a cold-start failure.
     pub fn from_env() -> Result<Self, ConfigError> {
-        if let Ok(id) = config::required("SIGNING_KEYS_SECRET_ID") {
-            return Ok(KeySource::Secret(id));
-        }
-        config::required("SIGNING_KEYS").map(KeySource::Inline).map_err(|_| {
-            ConfigError(
+        KeySource::choose(config::required("SIGNING_KEYS_SECRET_ID").ok(), config::required("SIGNING_KEYS").ok())
+    }
+
+    /// The secret when one is named, else the inline keys.
+    fn choose(secret_id: Option<String>, inline: Option<String>) -> Result<Self, ConfigError> {
+        match (secret_id, inline) {
+            (Some(id), _) => Ok(KeySource::Secret(id)),
+            (None, Some(spec)) => Ok(KeySource::Inline(spec)),
+            (None, None) => Err(ConfigError(
                 "signing keys: set SIGNING_KEYS_SECRET_ID (a Secrets Manager secret) or, locally, SIGNING_KEYS".into(),
-            )
-        })
+            )),
+        }
     }
 
     /// The keyring, reading the secret if the keys live in one.
@@ -79,6 +83,15 @@ fn causes(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_secret_wins_and_neither_is_a_cold_start_failure() {
+        let secret = KeySource::choose(Some("s".into()), Some("dev:x".into())).unwrap();
+        assert_eq!(secret, KeySource::Secret("s".into()));
+        assert_eq!(KeySource::choose(None, Some("dev:x".into())).unwrap(), KeySource::Inline("dev:x".into()));
+        let err = KeySource::choose(None, None).unwrap_err();
+        assert!(err.0.contains("SIGNING_KEYS_SECRET_ID"), "{}", err.0);
+    }
 
     #[tokio::test]
     async fn inline_keys_need_no_aws() {

@@ -3,6 +3,8 @@
 //! requests to the `$default` route (served by the query function); the dev server does the same.
 //! The dev server's tests keep this list equal to the functions' route tables.
 
+use std::collections::BTreeMap;
+
 use crate::Error;
 
 /// The route key of API Gateway's catch-all route.
@@ -25,19 +27,26 @@ pub const API_ROUTES: [&str; 13] = [
     "GET /v1/exports/{export_id}",
 ];
 
-/// Whether `path` (as received, percent-encoded) fits the path template `template`.
-pub fn fits(template: &str, path: &str) -> bool {
-    let (mut want, mut got) = (template.split('/'), path.split('/'));
+/// Matches `/v1/jobs/{job_id}` against a request path, decoding the parameters.
+pub fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    let mut params = BTreeMap::new();
     loop {
         match (want.next(), got.next()) {
-            (None, None) => return true,
-            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
-                if g.is_empty() {
-                    return false;
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) => {
+                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    if g.is_empty() {
+                        return None;
+                    }
+                    let value = percent_encoding::percent_decode_str(g).decode_utf8().ok()?;
+                    params.insert(name.to_owned(), value.into_owned());
+                } else if w != g {
+                    return None;
                 }
             }
-            (Some(w), Some(g)) if w == g => {}
-            _ => return false,
+            _ => return None,
         }
     }
 }
@@ -47,7 +56,7 @@ pub fn allowed_methods(path: &str) -> Vec<&'static str> {
     let mut methods: Vec<&'static str> = Vec::new();
     for key in API_ROUTES {
         if let Some((method, template)) = key.split_once(' ')
-            && fits(template, path)
+            && match_path(template, path).is_some()
             && !methods.contains(&method)
         {
             methods.push(method);
@@ -69,6 +78,16 @@ pub fn unmatched(method: &str, path: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_match_templates_with_decoded_parameters() {
+        let p = match_path("/v1/jobs/{job_id}", "/v1/jobs/job%201").unwrap();
+        assert_eq!(p["job_id"], "job 1");
+        assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/").is_none());
+        assert!(match_path("/v1/jobs/{job_id}", "/v1/jobs/a/b").is_none());
+        assert!(match_path("/v1/events", "/v1/events").unwrap().is_empty());
+        assert!(match_path("/v1/events", "/v1/event").is_none());
+    }
 
     #[test]
     fn known_paths_name_their_methods() {

@@ -120,11 +120,6 @@ impl TestApp {
         TestApp::spawn_with(Options::default()).await
     }
 
-    /// Starts a dev server whose links, sessions and cursors are signed with `signing_keys`.
-    pub async fn spawn_with_keys(signing_keys: &str) -> TestApp {
-        TestApp::spawn_with(Options { signing_keys: signing_keys.into(), ..Options::default() }).await
-    }
-
     /// Starts a dev server that reaches AWS through `endpoint` (e.g. a [`proxy::FaultProxy`]) with
     /// short SDK timeouts, and sends recipients to `fallback_url` when the planroom's address cannot be read.
     pub async fn spawn_through(endpoint: &str, fallback_url: Option<&str>) -> TestApp {

@@ -60,8 +60,8 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` (or `SIGNING_KEYS`) (cursor signing), `REQUEST_BUDGET_MS`, the
-    /// `CLAIM_*` names and the AWS environment.
+    /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` or `SIGNING_KEYS` (cursor signing),
+    /// `REQUEST_BUDGET_MS`, the `CLAIM_*` names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
@@ -91,22 +91,15 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
     let Some(endpoint) = ROUTES.endpoint(req) else {
         return Err(Error::NotFound("no such route".into()));
     };
-    if endpoint == Endpoint::Unmatched {
-        return Err(unmatched(req));
-    }
-    let caller = Caller::from_request(req, &app.claims)?;
+    // The catch-all route has no authorizer: it answers without a caller.
+    let caller = || Caller::from_request(req, &app.claims);
     match endpoint {
-        Endpoint::Individuals => individuals::list(app, &caller, req).await,
-        Endpoint::Individual => individuals::detail(app, &caller, req).await,
-        Endpoint::FileActivity => file::activity(app, &caller, req).await,
-        Endpoint::Audit => audit::list(app, &caller, req).await,
-        Endpoint::Unmatched => Err(unmatched(req)),
+        Endpoint::Individuals => individuals::list(app, &caller()?, req).await,
+        Endpoint::Individual => individuals::detail(app, &caller()?, req).await,
+        Endpoint::FileActivity => file::activity(app, &caller()?, req).await,
+        Endpoint::Audit => audit::list(app, &caller()?, req).await,
+        Endpoint::Unmatched => Err(routes::unmatched(req.method().as_str(), req.raw_http_path())),
     }
-}
-
-/// 405 with `Allow` for a known path, else 404; no caller needed (the route has no authorizer).
-fn unmatched(req: &Request) -> Error {
-    routes::unmatched(req.method().as_str(), req.raw_http_path())
 }
 
 /// The job of the path, once the caller is known to be allowed to see it; otherwise the same 404

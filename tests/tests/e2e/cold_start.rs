@@ -51,30 +51,33 @@ fn start(name: &str, endpoint: &str, secret: &str, runtime_api: &str) -> tokio::
         .expect("start the function binary")
 }
 
-/// What the process wrote, once it exited (within 30 s), and whether it failed.
-async fn failed_output(mut child: tokio::process::Child) -> (bool, String) {
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits").expect("status");
-    let mut text = String::new();
-    for pipe in [
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin>),
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let mut pipe = pipe;
-        pipe.read_to_string(&mut text).await.expect("read output");
-    }
-    (!status.success(), text)
+/// Whether the process failed, and what it wrote, once it exited (within 30 s). Both pipes are
+/// read while it runs, so a long message cannot fill one and block it.
+async fn failed_output(child: tokio::process::Child) -> (bool, String) {
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("exits within 30 s")
+        .expect("its output");
+    let text = [output.stdout, output.stderr].map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).concat();
+    (!output.status.success(), text)
+}
+
+/// A new secret in the stand-in holding `value`; its name.
+async fn secret_holding(value: &str) -> String {
+    let sdk = shared::store::aws_config().await;
+    let name = e2e::unique("planroom-activity/signing-keys");
+    aws_sdk_secretsmanager::Client::new(&sdk).create_secret().name(&name).secret_string(value).send().await.unwrap();
+    name
+}
+
+fn stand_in() -> String {
+    std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL")
 }
 
 #[tokio::test]
 async fn a_function_denied_its_secret_fails_its_cold_start_naming_the_secret_and_the_permission() {
-    let moto = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
-    let sdk = shared::store::aws_config().await;
-    let secret = e2e::unique("planroom-activity/signing-keys");
-    aws_sdk_secretsmanager::Client::new(&sdk).create_secret().name(&secret).secret_string(KEYS).send().await.unwrap();
-    let proxy = DynamoProxy::start(&moto).await;
+    let secret = secret_holding(KEYS).await;
+    let proxy = DynamoProxy::start(&stand_in()).await;
     proxy.add(Rule::on(
         "GetSecretValue",
         Action::Fail {
@@ -94,32 +97,29 @@ async fn a_function_denied_its_secret_fails_its_cold_start_naming_the_secret_and
         }
         assert!(!output.contains("Y29sZC1zdGFydC1zaWduaW5n"), "{name} printed a key");
     }
-    // A secret that does not exist, and one that holds no usable key, fail alike.
+    // A secret that does not exist, one that holds no usable key, and one without text fail alike.
     let missing = e2e::unique("planroom-activity/no-such-secret");
-    let (failed, output) = failed_output(start("capture", &moto, &missing, "127.0.0.1:9")).await;
+    let (failed, output) = failed_output(start("capture", &stand_in(), &missing, "127.0.0.1:9")).await;
     assert!(failed && output.contains("ResourceNotFoundException") && output.contains(&missing), "{output}");
-    let weak = e2e::unique("planroom-activity/weak-keys");
-    aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(&weak)
-        .secret_string("k1:c2hvcnQ")
-        .send()
-        .await
-        .unwrap();
-    let (failed, output) = failed_output(start("redirect", &moto, &weak, "127.0.0.1:9")).await;
+    let weak = secret_holding("k1:c2hvcnQ").await;
+    let (failed, output) = failed_output(start("redirect", &stand_in(), &weak, "127.0.0.1:9")).await;
     assert!(failed && output.contains("signing keys in secret") && output.contains(&weak), "{output}");
+    let binary_only = e2e::unique("planroom-activity/binary-keys");
+    let sdk = shared::store::aws_config().await;
+    let blob = aws_sdk_secretsmanager::primitives::Blob::new(KEYS.as_bytes());
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    secrets.create_secret().name(&binary_only).secret_binary(blob).send().await.unwrap();
+    let (failed, output) = failed_output(start("query", &stand_in(), &binary_only, "127.0.0.1:9")).await;
+    assert!(failed && output.contains("has no SecretString") && output.contains(&binary_only), "{output}");
 }
 
 #[tokio::test]
 async fn with_its_secret_readable_a_function_asks_the_runtime_api_for_work() {
-    let moto = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
-    let sdk = shared::store::aws_config().await;
-    let secret = e2e::unique("planroom-activity/signing-keys");
-    aws_sdk_secretsmanager::Client::new(&sdk).create_secret().name(&secret).secret_string(KEYS).send().await.unwrap();
+    let secret = secret_holding(KEYS).await;
     for name in SIGNING_FUNCTIONS {
         let runtime = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let runtime_api = runtime.local_addr().unwrap().to_string();
-        let child = start(name, &moto, &secret, &runtime_api);
+        let child = start(name, &stand_in(), &secret, &runtime_api);
         let (mut conn, _) = tokio::time::timeout(Duration::from_secs(30), runtime.accept())
             .await
             .unwrap_or_else(|_| panic!("{name} never asked the Runtime API for an invocation"))
