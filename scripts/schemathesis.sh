@@ -149,7 +149,7 @@ _, blast = call("POST", "/v1/jobs/job-1/blasts", {
     as_staff, want=(201,))
 link = "/r/" + blast["links"][0]["url"].rsplit("/r/", 1)[1]
 res, _ = call("GET", link, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"}, want=(302,))
-session = res.headers["Location"].split("contact_session=", 1)[1]
+session = res.headers["Location"].split("#contact_session=", 1)[1]
 call("HEAD", link, want=(302,))
 call("POST", "/v1/contact-events", [{"job_id": "job-1", "activity": "download",
                                      "object": {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf"}}],

@@ -14,6 +14,7 @@ use shared::http::{Auth, Route};
 
 use crate::authorizer::DevAuthorizer;
 use crate::cors::Cors;
+use crate::web::WebClient;
 
 /// The functions whose handlers the dev server runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,7 @@ pub struct Gateway {
     authorizer: DevAuthorizer,
     functions: Functions,
     cors: Cors,
+    web: Option<WebClient>,
 }
 
 /// A request as the dev server read it off the socket.
@@ -79,7 +81,7 @@ pub struct Incoming<'a> {
 impl Gateway {
     /// A gateway over the given functions.
     pub fn new(authorizer: DevAuthorizer, functions: Functions) -> Self {
-        Gateway { routes: routes(), authorizer, functions, cors: Cors::default() }
+        Gateway { routes: routes(), authorizer, functions, cors: Cors::default(), web: None }
     }
 
     /// The same gateway with these CORS origins.
@@ -87,9 +89,19 @@ impl Gateway {
         Gateway { cors, ..self }
     }
 
-    /// Serves one request: a CORS preflight itself, as API Gateway does; anything else through its
-    /// route, with the CORS headers of its origin.
+    /// The same gateway also serving the reference web client under `/ui/`.
+    pub fn with_web(self, web: WebClient) -> Self {
+        Gateway { web: Some(web), ..self }
+    }
+
+    /// Serves one request: the web client's pages (when served); a CORS preflight itself, as API
+    /// Gateway does; anything else through its route, with the CORS headers of its origin.
     pub async fn handle(&self, incoming: Incoming<'_>) -> Response<Body> {
+        if let Some(web) = &self.web
+            && WebClient::serves(incoming.path)
+        {
+            return web.answer(incoming.method, incoming.path).await;
+        }
         let origin = header(incoming.headers, "origin").map(str::to_owned);
         if let Some(origin) = &origin
             && incoming.method == "OPTIONS"

@@ -5,6 +5,7 @@ pub mod authorizer;
 pub mod cors;
 pub mod gateway;
 pub mod stream;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use devserver::web::{self, WebClient};
 use devserver::{Settings, authorizer::DevAuthorizer};
 use serde_json::json;
 
@@ -41,12 +42,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {}
     }
-    let settings = Settings::from_env()?;
+    let mut settings = Settings::from_env()?;
     let port = shared::config::number("PORT", 3000)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", u16::try_from(port)?)).await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let gateway = Arc::new(devserver::gateway(&settings, &url).await?);
-    print_welcome(&url, &DevAuthorizer::new(settings.jwt_secret.as_bytes()));
+    // A planroom without a registered base_url lands its recipients on the demo planroom page.
+    if settings.redirect.fallback_url.is_none() {
+        settings.redirect.fallback_url = Some(format!("{url}/ui/planroom"));
+    }
+    let tokens = DevTokens::mint(&DevAuthorizer::new(settings.jwt_secret.as_bytes()));
+    let config = json!({"api_base": url, "planroom_id": "demo",
+        "dev_tokens": {"staff": tokens.staff, "customer": tokens.customer}});
+    let web = WebClient::new(std::env::var("WEB_DIST").unwrap_or_else(|_| web::DEFAULT_DIST.to_owned()), &config);
+    let gateway = Arc::new(devserver::gateway(&settings, &url).await?.with_web(web));
+    print_welcome(&url, &tokens);
     let shutdown = async {
         // Ctrl-C ends the server; if the signal cannot be watched, the server runs until killed.
         if tokio::signal::ctrl_c().await.is_err() {
@@ -63,18 +72,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn print_welcome(url: &str, auth: &DevAuthorizer) {
-    let day = 24 * 3600;
-    let staff = auth.mint(
-        &json!({"sub": "staff-1", "email": "staff@planroom.test", "name": "Pat Staff", "planroom_id": "demo",
-                "role": "staff", "approved": true}),
-        day,
-    );
-    let customer = auth.mint(
-        &json!({"sub": "cust-1", "email": "bidder@acme.test", "name": "Zoë Ångström", "planroom_id": "demo",
-                "company_id": "acme", "company_name": "ACME Construction", "role": "customer", "approved": true}),
-        day,
-    );
+/// Sign-in tokens of planroom `demo`, valid 24 hours: printed, and handed to the web client.
+struct DevTokens {
+    staff: String,
+    customer: String,
+}
+
+impl DevTokens {
+    fn mint(auth: &DevAuthorizer) -> Self {
+        let day = 24 * 3600;
+        let staff = auth.mint(
+            &json!({"sub": "staff-1", "email": "staff@planroom.test", "name": "Pat Staff", "planroom_id": "demo",
+                    "role": "staff", "approved": true}),
+            day,
+        );
+        let customer = auth.mint(
+            &json!({"sub": "cust-1", "email": "bidder@acme.test", "name": "Zoë Ångström", "planroom_id": "demo",
+                    "company_id": "acme", "company_name": "ACME Construction", "role": "customer", "approved": true}),
+            day,
+        );
+        DevTokens { staff, customer }
+    }
+}
+
+fn print_welcome(url: &str, tokens: &DevTokens) {
+    let (staff, customer) = (&tokens.staff, &tokens.customer);
     println!(
         "\nPlanroom activity API on {url} (planroom \"demo\"; tokens valid 24 h)\n\n\
          STAFF_TOKEN={staff}\n\nCUSTOMER_TOKEN={customer}\n\n\
@@ -83,6 +105,7 @@ fn print_welcome(url: &str, auth: &DevAuthorizer) {
          curl -s -X POST {url}/v1/events -H \"Authorization: Bearer $CUSTOMER_TOKEN\" \\\n    \
          -d '{{\"events\":[{{\"event_id\":\"ev-1\",\"job_id\":\"job-1\",\"activity\":\"view\",\"object\":{{\"kind\":\"file\",\"id\":\"add-3\",\"name\":\"Addendum 3.pdf\"}}}}]}}'\n  \
          (post it twice: the same event_id answers the same and counts once)\n\n\
+         The web client (Activity tab, demo planroom page): open {url}/ui/\n\n\
          Ctrl-C stops it.\n"
     );
 }

@@ -11,6 +11,7 @@ pub mod caller;
 pub mod config;
 pub mod contact_session;
 pub mod cursor;
+pub mod engagement;
 pub mod error;
 pub mod event;
 pub mod export;

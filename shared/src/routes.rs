@@ -11,10 +11,12 @@ use crate::Error;
 pub const UNMATCHED: &str = "$default";
 
 /// `"METHOD /path/{param}"` of every route the functions serve.
-pub const API_ROUTES: [&str; 13] = [
+pub const API_ROUTES: [&str; 15] = [
     "PUT /v1/planroom",
     "PUT /v1/jobs/{job_id}",
+    "GET /v1/jobs/{job_id}",
     "POST /v1/jobs/{job_id}/blasts",
+    "GET /v1/jobs/{job_id}/blasts",
     "POST /v1/events",
     "POST /v1/contact-events",
     "GET /r/{token}",

@@ -58,6 +58,8 @@ pub struct Options {
     pub redirect_budget: Duration,
     /// How long a new export may wait for the worker.
     pub export_start_within: Duration,
+    /// Where the redirect puts the contact session.
+    pub session_in: redirect::SessionIn,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
             request_budget: capture::DEFAULT_BUDGET,
             redirect_budget: redirect::DEFAULT_BUDGET,
             export_start_within: export::DEFAULT_START_WITHIN,
+            session_in: redirect::SessionIn::default(),
         }
     }
 }
@@ -162,6 +165,7 @@ impl TestApp {
                 session_ttl_seconds: 600,
                 fallback_url: options.fallback_url.clone(),
                 budget: options.redirect_budget,
+                session_in: options.session_in,
             },
             bucket: TEST_BUCKET.into(),
             request_budget: options.request_budget,
@@ -325,11 +329,11 @@ impl Blast {
 }
 
 impl Answer {
-    /// The contact session a redirect handed out.
+    /// The contact session a redirect handed out (in the page's fragment).
     pub fn session(&self) -> String {
         let location = self.header("location");
         location
-            .split_once("contact_session=")
+            .split_once("#contact_session=")
             .map(|(_, s)| s.to_owned())
             .unwrap_or_else(|| panic!("no session in {location:?}"))
     }

@@ -1,10 +1,11 @@
 //! The query function: what staff and customers read — a job's individuals (the Activity tab),
 //! one individual's first accesses, who accessed a file (and which blast recipients have not), and
-//! the planroom-wide audit.
+//! the planroom-wide audit; a job as registered and how its blasts did.
 
 mod audit;
 mod file;
 mod individuals;
+mod jobs;
 mod params;
 mod phases;
 
@@ -31,6 +32,10 @@ pub enum Endpoint {
     FileActivity,
     /// The planroom-wide audit.
     Audit,
+    /// A job as registered.
+    Job,
+    /// A job's blasts and their funnels.
+    Blasts,
     /// API Gateway's catch-all: a request no other route matched (405 with `Allow`, or 404).
     Unmatched,
 }
@@ -44,6 +49,8 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     ),
     (Route { key: "GET /v1/jobs/{job_id}/files/{file_id}/activity", auth: Auth::Jwt }, Endpoint::FileActivity),
     (Route { key: "GET /v1/activity", auth: Auth::Jwt }, Endpoint::Audit),
+    (Route { key: "GET /v1/jobs/{job_id}", auth: Auth::Jwt }, Endpoint::Job),
+    (Route { key: "GET /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::Blasts),
     (Route { key: routes::UNMATCHED, auth: Auth::None }, Endpoint::Unmatched),
 ]);
 
@@ -98,6 +105,8 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Endpoint::Individual => individuals::detail(app, &caller()?, req).await,
         Endpoint::FileActivity => file::activity(app, &caller()?, req).await,
         Endpoint::Audit => audit::list(app, &caller()?, req).await,
+        Endpoint::Job => jobs::job(app, &caller()?, req).await,
+        Endpoint::Blasts => jobs::blasts(app, &caller()?, req).await,
         Endpoint::Unmatched => Err(routes::unmatched(req.method().as_str(), req.raw_http_path())),
     }
 }

@@ -53,6 +53,7 @@ pub struct App {
     session_ttl_seconds: i64,
     fallback_url: Option<String>,
     budget: Duration,
+    session_in: SessionIn,
     /// Planroom base URLs seen so far: the redirect still works while DynamoDB does not answer.
     bases: Mutex<HashMap<String, String>>,
 }
@@ -68,11 +69,43 @@ pub struct RedirectSettings {
     pub fallback_url: Option<String>,
     /// The time a tracked link may take, recording included.
     pub budget: Duration,
+    /// Where the redirect puts the contact session (`SESSION_IN`).
+    pub session_in: SessionIn,
+}
+
+/// Where the planroom page gets the contact session from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionIn {
+    /// `#contact_session=…`: read by the page's script, never sent to a server, so it reaches no
+    /// access log and no `Referer` (the default).
+    #[default]
+    Fragment,
+    /// `?contact_session=…`: for planrooms that need the session server-side.
+    Query,
+}
+
+impl SessionIn {
+    /// `fragment` or `query`.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        match text {
+            "fragment" => Ok(SessionIn::Fragment),
+            "query" => Ok(SessionIn::Query),
+            other => Err(ConfigError(format!("SESSION_IN must be fragment or query, not {other:?}"))),
+        }
+    }
+
+    /// The page of `target` carrying `session`.
+    pub fn locate(self, target: &str, session: &str) -> String {
+        match self {
+            SessionIn::Fragment => format!("{target}#contact_session={session}"),
+            SessionIn::Query => format!("{target}?contact_session={session}"),
+        }
+    }
 }
 
 impl App {
     /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` (or `SIGNING_KEYS`), `SESSION_TTL_MINUTES` (default 480),
-    /// `FALLBACK_URL`, `REDIRECT_BUDGET_MS`, `SCANNER_SEND_WINDOW_SECONDS`, `SCANNER_BURST_LINKS`,
+    /// `FALLBACK_URL`, `SESSION_IN`, `REDIRECT_BUDGET_MS`, `SCANNER_SEND_WINDOW_SECONDS`, `SCANNER_BURST_LINKS`,
     /// `SCANNER_NETWORKS`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
@@ -91,6 +124,7 @@ impl App {
             session_ttl_seconds: settings.session_ttl_seconds,
             fallback_url: settings.fallback_url,
             budget: settings.budget,
+            session_in: settings.session_in,
             bases: Mutex::new(HashMap::new()),
         }
     }
@@ -122,6 +156,7 @@ impl RedirectSettings {
                 .map_err(|_| ConfigError("SESSION_TTL_MINUTES is too large".into()))?,
             fallback_url,
             budget: budget::from_env("REDIRECT_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?,
+            session_in: SessionIn::parse(&config::or("SESSION_IN", "fragment"))?,
         })
     }
 }
@@ -198,7 +233,7 @@ async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
     }
     .encode(&app.keys);
     let target = planroom::target_url(&base, &token.job, token.target_kind, &token.target_id);
-    page::found(&format!("{target}?contact_session={session}"))
+    page::found(&app.session_in.locate(&target, &session))
 }
 
 /// What a hit shows about itself, before anything is read.
@@ -315,10 +350,25 @@ mod tests {
             session_ttl_seconds: 60,
             fallback_url: None,
             budget: DEFAULT_BUDGET,
+            session_in: SessionIn::default(),
         };
         let app = App::new(DynamoStore::unconnected("t"), keys, settings);
         let res = handle(&app, http::gateway_request("POST /v1/events", "/v1/events").unwrap()).await;
         assert_eq!(res.status(), 404);
         assert_eq!(res.headers()["cache-control"], "no-store");
+    }
+
+    #[test]
+    fn the_session_goes_in_the_fragment_unless_the_query_is_asked_for() {
+        assert_eq!(
+            SessionIn::parse("fragment").unwrap().locate("https://p/jobs/j", "s.1"),
+            "https://p/jobs/j#contact_session=s.1"
+        );
+        assert_eq!(
+            SessionIn::parse("query").unwrap().locate("https://p/jobs/j", "s.1"),
+            "https://p/jobs/j?contact_session=s.1"
+        );
+        assert!(SessionIn::parse("Query").is_err());
+        assert_eq!(SessionIn::default(), SessionIn::Fragment);
     }
 }

@@ -133,15 +133,16 @@ impl DynamoStore {
     /// on the table, paged through: the blasts, then the recipients).
     pub async fn recipients(&self, planroom: &Id, job: &Id) -> Result<Vec<RecipientView>> {
         let blasts: HashSet<String> = self
-            .job_items(planroom, job, keys::BLAST_PREFIX, "blast_id")
+            .job_items(planroom, job, keys::BLAST_PREFIX, &["blast_id"])
             .await?
             .iter()
             .filter_map(|i| get_s(i, "blast_id").map(str::to_owned))
             .collect();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for item in
-            self.job_items(planroom, job, keys::RECIPIENT_PREFIX, "individual_id, email, #name, blast_id").await?
+        for item in self
+            .job_items(planroom, job, keys::RECIPIENT_PREFIX, &["individual_id", "email", "name", "blast_id"])
+            .await?
         {
             let recipient = RecipientView::from_item(&item);
             if blasts.contains(&recipient.blast_id) && seen.insert(recipient.individual_id.clone()) {
@@ -151,15 +152,31 @@ impl DynamoStore {
         Ok(out)
     }
 
-    /// The job partition's items under a sort-key prefix, with only `projection`.
-    async fn job_items(&self, planroom: &Id, job: &Id, prefix: &str, projection: &str) -> Result<Vec<Item>> {
+    /// A job's blast heads, blast recipients and individual summaries, what the blasts'
+    /// engagement is computed from ([`crate::engagement`]): three Queries of the job's
+    /// partition, side by side, each paged through.
+    pub async fn engagement_items(&self, planroom: &Id, job: &Id) -> Result<(Vec<Item>, Vec<Item>, Vec<Item>)> {
+        // Boxed: three SDK futures side by side would otherwise sit on the caller's stack.
+        let blasts = ["blast_id", "name", "sent_at", "created_at", "targets"];
+        let individuals = ["individual_id", "sources", "files_viewed", "downloads"];
+        tokio::try_join!(
+            Box::pin(self.job_items(planroom, job, keys::BLAST_PREFIX, &blasts)),
+            Box::pin(self.job_items(planroom, job, keys::RECIPIENT_PREFIX, &["individual_id", "blast_id"])),
+            Box::pin(self.job_items(planroom, job, keys::INDIVIDUAL_PREFIX, &individuals)),
+        )
+    }
+
+    /// The job partition's items under a sort-key prefix, with only the `attributes` (each
+    /// through a placeholder, so no reserved word gets in the way).
+    async fn job_items(&self, planroom: &Id, job: &Id, prefix: &str, attributes: &[&str]) -> Result<Vec<Item>> {
+        let placeholders: Vec<String> = (0..attributes.len()).map(|i| format!("#a{i}")).collect();
         let mut query = self
             .query_on("pk", keys::job_pk(planroom, job))
             .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":prefix", s(prefix))
-            .projection_expression(projection);
-        if projection.contains("#name") {
-            query = query.expression_attribute_names("#name", "name");
+            .projection_expression(placeholders.join(", "));
+        for (placeholder, attribute) in placeholders.iter().zip(attributes) {
+            query = query.expression_attribute_names(placeholder, *attribute);
         }
         all_pages(query, "reading a job's items").await
     }

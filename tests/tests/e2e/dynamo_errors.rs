@@ -150,7 +150,7 @@ async fn a_tracked_link_redirects_within_3_s_whatever_the_table_does() {
         let took = started.elapsed();
         assert_eq!(click.status, 302, "{action:?}");
         assert!(
-            click.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session=")
+            click.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3#contact_session=")
         );
         assert!(took < Duration::from_secs(3), "{action:?}: the recipient waited {took:?}");
         proxy.clear();

@@ -79,7 +79,7 @@ async fn a_valid_tracked_link_still_sends_the_recipient_on_when_storage_fails() 
     proxy.set(Mode::Down);
     let down = click().await;
     assert_eq!(down.status, 302, "storage down: still redirected, to the remembered address");
-    assert!(down.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session="));
+    assert!(down.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3#contact_session="));
     assert_eq!(down.header("cache-control"), "no-store");
 
     let token = url.rsplit_once("/r/").unwrap().1;
@@ -89,7 +89,7 @@ async fn a_valid_tracked_link_still_sends_the_recipient_on_when_storage_fails() 
     assert!(
         fallback
             .header("location")
-            .starts_with("https://plans.example.test/unavailable/jobs/job-1/files/add-3?contact_session=")
+            .starts_with("https://plans.example.test/unavailable/jobs/job-1/files/add-3#contact_session=")
     );
     let nowhere = TestApp::spawn_through(&proxy.url, None).await;
     let answer =

@@ -47,7 +47,7 @@ async fn click(app: &TestApp, url: &str) -> Answer {
 }
 
 fn session_of(answer: &Answer) -> String {
-    answer.header("location").split_once("contact_session=").unwrap().1.to_owned()
+    answer.header("location").split_once("#contact_session=").unwrap().1.to_owned()
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn a_recipient_follows_links_then_acts_with_the_session_and_later_logs_in_
 
     let first = click(&app, &url).await;
     assert_eq!(first.status, 302);
-    assert!(first.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session="));
+    assert!(first.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3#contact_session="));
     assert_eq!(first.header("cache-control"), "no-store");
     assert_eq!(first.header("referrer-policy"), "no-referrer");
     let second = click(&app, &url).await;
@@ -108,6 +108,25 @@ async fn a_recipient_follows_links_then_acts_with_the_session_and_later_logs_in_
     assert!(sources.contains(&"login".to_owned()) && sources.contains(&format!("blast:{blast_id}")), "{sources:?}");
     assert_eq!(number(individuals[0], "files_viewed"), 2);
     assert_eq!(number(individuals[0], "downloads"), 1);
+}
+
+#[tokio::test]
+async fn session_in_query_hands_the_session_to_the_server_side_page_and_it_works_the_same() {
+    let app = TestApp::spawn_with(Options { session_in: redirect::SessionIn::Query, ..Options::default() }).await;
+    let blast = set_up_blast(&app, json!([{"email": "zoe@bidder.test", "name": "Zoë"}])).await;
+    let hit = click(&app, &link(&blast, "zoe@bidder.test", "add-3")).await;
+    assert_eq!(hit.status, 302);
+    let location = hit.header("location");
+    assert!(location.starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session="), "{location}");
+    assert!(!location.contains('#'), "{location}");
+    let session = location.split_once("?contact_session=").unwrap().1;
+    let view =
+        json!({"events": [{"job_id": "job-1", "activity": "download", "object": {"kind": "file", "id": "add-3"}}]});
+    let answer = app
+        .send_with("POST", "/v1/contact-events", &[("x-contact-session", session)], Some(view.to_string().into_bytes()))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["results"][0]["first"], json!(true));
 }
 
 #[tokio::test]
@@ -212,7 +231,7 @@ async fn head_requests_and_scanner_user_agents_are_automated_and_leave_first_acc
     let head = app.send_with("HEAD", &link(&blast, "ann@bidder.test", "add-3"), &[("user-agent", BROWSER)], None).await;
     let get = click(&app, &link(&blast, "bob@bidder.test", "add-3")).await;
     assert_eq!(head.status, 302);
-    assert!(head.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3?contact_session="));
+    assert!(head.header("location").starts_with("https://plans.example.test/jobs/job-1/files/add-3#contact_session="));
     assert_eq!(head.header("referrer-policy"), get.header("referrer-policy"));
     let scanner = app
         .send_with("GET", &link(&blast, "ann@bidder.test", "s-2"), &[("user-agent", "Barracuda Sentinel (EE)")], None)

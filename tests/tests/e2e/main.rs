@@ -8,5 +8,6 @@ mod dynamo_errors;
 mod exports;
 mod faults;
 mod integrity;
+mod jobs;
 mod links;
 mod queries;

@@ -1,0 +1,155 @@
+//! How a job's blasts did: per blast, recipients → opened → viewed → downloaded, computed from the
+//! job's blast heads, blast recipients and individual summaries (people only: scanners' hits never
+//! count).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::store::{Item, get_n, get_s};
+
+/// One blast's funnel (the answer of `GET /v1/jobs/{job_id}/blasts`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlastEngagement {
+    /// The blast.
+    pub blast_id: String,
+    /// Its display name.
+    pub name: String,
+    /// When the e-mail went out, when the sender said so.
+    pub sent_at: Option<String>,
+    /// When the blast was registered.
+    pub created_at: Option<String>,
+    /// What its links open: `{kind, id, name, action}`.
+    pub targets: serde_json::Value,
+    /// Distinct recipients.
+    pub recipients: u64,
+    /// Recipients who followed one of its links themselves (not a scanner).
+    pub opened: u64,
+    /// Recipients who viewed a file of the job, by any way.
+    pub viewed: u64,
+    /// Recipients who downloaded from the job, by any way.
+    pub downloaded: u64,
+}
+
+/// What one individual's summary says for the funnel.
+struct Person {
+    blasts_followed: HashSet<String>,
+    viewed: bool,
+    downloaded: bool,
+}
+
+/// The funnel of every completely registered blast, newest first. `blasts` are blast heads,
+/// `recipients` recipient items (`individual_id`, `blast_id`), `individuals` summaries
+/// (`individual_id`, `sources`, `files_viewed`, `downloads`).
+pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[Item]) -> Vec<BlastEngagement> {
+    let people: HashMap<&str, Person> = individuals
+        .iter()
+        .filter_map(|item| {
+            let id = get_s(item, "individual_id")?;
+            // Human sources only: `auto_sources` are the blasts scanners opened.
+            let blasts_followed = match item.get("sources").map(|v| v.as_ss()) {
+                Some(Ok(sources)) => {
+                    sources.iter().filter_map(|s| s.strip_prefix("blast:")).map(str::to_owned).collect()
+                }
+                _ => HashSet::new(),
+            };
+            let person = Person {
+                blasts_followed,
+                viewed: get_n(item, "files_viewed") > 0,
+                downloaded: get_n(item, "downloads") > 0,
+            };
+            Some((id, person))
+        })
+        .collect();
+    let mut by_blast: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for item in recipients {
+        if let (Some(blast), Some(individual)) = (get_s(item, "blast_id"), get_s(item, "individual_id")) {
+            by_blast.entry(blast).or_default().insert(individual);
+        }
+    }
+    let mut out: Vec<BlastEngagement> = blasts
+        .iter()
+        .filter_map(|head| {
+            let blast_id = get_s(head, "blast_id")?;
+            let members = by_blast.get(blast_id).cloned().unwrap_or_default();
+            let count = |keep: &dyn Fn(&Person) -> bool| {
+                members.iter().filter(|m| people.get(*m).is_some_and(keep)).count() as u64
+            };
+            Some(BlastEngagement {
+                blast_id: blast_id.to_owned(),
+                name: get_s(head, "name").unwrap_or_default().to_owned(),
+                sent_at: get_s(head, "sent_at").map(str::to_owned),
+                created_at: get_s(head, "created_at").map(str::to_owned),
+                targets: get_s(head, "targets")
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or_else(|| serde_json::json!([])),
+                recipients: members.len() as u64,
+                opened: count(&|p| p.blasts_followed.contains(blast_id)),
+                viewed: count(&|p| p.viewed),
+                downloaded: count(&|p| p.downloaded),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.blast_id.cmp(&b.blast_id)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    use super::*;
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    }
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.into())
+    }
+    fn n(v: u64) -> AttributeValue {
+        AttributeValue::N(v.to_string())
+    }
+    fn ss(v: &[&str]) -> AttributeValue {
+        AttributeValue::Ss(v.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn the_funnel_counts_each_recipient_once_and_only_peoples_clicks_open() {
+        let blasts = [
+            item(&[("blast_id", s("b1")), ("name", s("Addendum 3")), ("created_at", s("2026-11-20T10:00:00.000Z"))]),
+            item(&[("blast_id", s("b2")), ("name", s("Bid day")), ("created_at", s("2026-11-25T10:00:00.000Z"))]),
+        ];
+        let recipients = [
+            item(&[("blast_id", s("b1")), ("individual_id", s("zoe"))]),
+            item(&[("blast_id", s("b1")), ("individual_id", s("sam"))]),
+            item(&[("blast_id", s("b1")), ("individual_id", s("ann"))]),
+            item(&[("blast_id", s("b2")), ("individual_id", s("zoe"))]),
+            // A recipient of a blast whose head is missing (registration unfinished) counts nowhere.
+            item(&[("blast_id", s("b3")), ("individual_id", s("zoe"))]),
+        ];
+        let individuals = [
+            item(&[
+                ("individual_id", s("zoe")),
+                ("sources", ss(&["blast:b1", "login"])),
+                ("files_viewed", n(2)),
+                ("downloads", n(1)),
+            ]),
+            // Sam logged in and viewed, but never followed the link.
+            item(&[
+                ("individual_id", s("sam")),
+                ("sources", ss(&["login"])),
+                ("files_viewed", n(1)),
+                ("downloads", n(0)),
+            ]),
+            // Only a scanner opened Ann's link.
+            item(&[("individual_id", s("ann")), ("auto_sources", ss(&["blast:b1"])), ("files_viewed", n(0))]),
+        ];
+        let funnel = of_blasts(&blasts, &recipients, &individuals);
+        assert_eq!(funnel.iter().map(|b| b.blast_id.as_str()).collect::<Vec<_>>(), ["b2", "b1"], "newest first");
+        let b1 = &funnel[1];
+        assert_eq!((b1.recipients, b1.opened, b1.viewed, b1.downloaded), (3, 1, 2, 1));
+        let b2 = &funnel[0];
+        assert_eq!((b2.recipients, b2.opened, b2.viewed, b2.downloaded), (1, 0, 1, 1));
+        assert_eq!(b2.targets, serde_json::json!([]));
+    }
+}
