@@ -1,5 +1,5 @@
 # The two set-up commands of a fresh machine: `make dev` and `make test`.
-.PHONY: dev test test-unit test-e2e check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev sam-validate sam-build
+.PHONY: dev test test-unit test-e2e test-browser web check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev sam-validate sam-build
 
 dev: ## run the whole service locally on 127.0.0.1:3000
 	scripts/dev.sh
@@ -13,6 +13,14 @@ test-unit: ## pure-logic unit tests only (no AWS stand-in needed)
 test-e2e: aws-up ## end-to-end tests against an already started (or new) stand-in
 	cargo build --workspace --bins --quiet
 	. scripts/env.sh && BUCKET_NAME=planroom-activity-test-exports cargo test -p e2e
+
+web: ## the reference web client: npm ci (pinned), unit tests, typed build into web/dist (served at /ui/)
+	scripts/web.sh
+
+test-browser: aws-up ## browser tests in headless Debian Chromium (Playwright for Python); screenshots in target/browser-artifacts
+	cargo build --quiet -p devserver
+	scripts/web.sh build
+	scripts/browser-test.sh
 
 check-infra: ## template lint (cfn-lint, checkov) and template-vs-code checks
 	scripts/check-infra.sh

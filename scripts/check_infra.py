@@ -111,10 +111,10 @@ def check_signing_keys(template):
 
 
 def check_cors(template, local):
-    """The dev server answers CORS with the template's methods, headers and max age."""
+    """The dev server answers CORS with the template's methods, headers, exposed headers and max age."""
     cors = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
     failures = []
-    for key in ("AllowMethods", "AllowHeaders"):
+    for key in ("AllowMethods", "AllowHeaders", "ExposeHeaders"):
         if sorted(cors.get(key, [])) != sorted(local[key]):
             failures.append(f"CORS {key}: template {cors.get(key)}, dev server {local[key]}")
     if cors.get("MaxAge") != local["MaxAge"]:

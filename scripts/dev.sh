@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/aws-local.sh start
 trap 'scripts/aws-local.sh stop' EXIT
 cargo build -p devserver
+scripts/web.sh build
 RUST_LOG="${RUST_LOG:-info}" target/debug/devserver

@@ -22,6 +22,10 @@ echo "== the stand-in: patched moto against stock moto (same answers, contents, 
 echo "== cargo test (the function binaries first: the cold-start tests run them)"
 cargo build --workspace --bins --quiet
 cargo test --workspace --no-fail-fast
+echo "== the web client: npm ci (pinned), unit tests (vitest), typed against infra/openapi.yaml, build"
+scripts/web.sh
+echo "== browser tests: headless Debian Chromium driven by Playwright (screenshots in target/browser-artifacts)"
+scripts/browser-test.sh
 echo "== schemathesis against the dev server: every check, two seeds"
 for seed in 424242 20261125; do
   SCHEMATHESIS_SEED="$seed" scripts/schemathesis.sh

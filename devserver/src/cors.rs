@@ -13,6 +13,10 @@ pub const ALLOW_METHODS: [&str; 5] = ["GET", "HEAD", "POST", "PUT", "OPTIONS"];
 /// `AllowHeaders` of the template.
 pub const ALLOW_HEADERS: [&str; 4] = ["authorization", "content-type", "idempotency-key", "x-contact-session"];
 
+/// `ExposeHeaders` of the template: what a page of another origin may read of an answer beyond
+/// the CORS-safelisted headers (how long to wait before retrying a 503).
+pub const EXPOSE_HEADERS: [&str; 1] = ["retry-after"];
+
 /// `MaxAge` of the template, in seconds.
 pub const MAX_AGE_SECONDS: u32 = 600;
 
@@ -26,6 +30,7 @@ pub struct Cors {
     /// [`ALLOW_METHODS`] and [`ALLOW_HEADERS`] as header values, made once.
     methods: HeaderValue,
     headers: HeaderValue,
+    expose: HeaderValue,
 }
 
 impl Cors {
@@ -34,7 +39,12 @@ impl Cors {
         let origins =
             spec.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
         let listed = |items: &[&str]| HeaderValue::from_str(&items.join(",")).expect("constant header names");
-        Cors { origins, methods: listed(&ALLOW_METHODS), headers: listed(&ALLOW_HEADERS) }
+        Cors {
+            origins,
+            methods: listed(&ALLOW_METHODS),
+            headers: listed(&ALLOW_HEADERS),
+            expose: listed(&EXPOSE_HEADERS),
+        }
     }
 
     /// Whether `origin` (as a browser sends it: `scheme://host[:port]`) may call the API.
@@ -76,6 +86,7 @@ impl Cors {
             && let Ok(value) = HeaderValue::from_str(origin)
         {
             headers.insert("access-control-allow-origin", value);
+            headers.insert("access-control-expose-headers", self.expose.clone());
         }
     }
 }

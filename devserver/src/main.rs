@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Some("cors") => {
             let cors = json!({"AllowMethods": devserver::cors::ALLOW_METHODS,
-                "AllowHeaders": devserver::cors::ALLOW_HEADERS, "MaxAge": devserver::cors::MAX_AGE_SECONDS});
+                "AllowHeaders": devserver::cors::ALLOW_HEADERS, "ExposeHeaders": devserver::cors::EXPOSE_HEADERS, "MaxAge": devserver::cors::MAX_AGE_SECONDS});
             println!("{cors}");
             return Ok(());
         }

@@ -55,10 +55,12 @@ async fn answers_echo_only_an_allowed_origin() {
     let allowed = app.send_with("GET", &url, &[("origin", PAGE), ("authorization", &auth)], None).await;
     assert_eq!(allowed.status, 200, "{:?}", allowed.body);
     assert_eq!(allowed.header("access-control-allow-origin"), PAGE);
+    assert_eq!(allowed.header("access-control-expose-headers"), "retry-after", "a 503's wait is readable");
     assert!(allowed.header("vary").to_ascii_lowercase().contains("origin"));
     let refused =
         app.send_with("GET", &url, &[("origin", "https://evil.example"), ("authorization", &auth)], None).await;
     assert_eq!(refused.header("access-control-allow-origin"), "");
+    assert_eq!(refused.header("access-control-expose-headers"), "");
     // Without an Origin (curl, servers) nothing changes; OPTIONS without a preflight's headers is a method.
     let plain = app.send_with("GET", &url, &[("authorization", &auth)], None).await;
     assert_eq!(plain.header("access-control-allow-origin"), "");

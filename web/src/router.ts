@@ -1,0 +1,43 @@
+/** Hash routes of the Activity app (static hosting needs no server-side routes). */
+export type Route =
+  | { name: 'home' }
+  | { name: 'job'; jobId: string }
+  | { name: 'individual'; jobId: string; individualId: string }
+  | { name: 'file'; jobId: string; fileId: string }
+  | { name: 'not-found'; hash: string };
+
+/** Parses `#/`, `#/jobs/{job}`, `#/jobs/{job}/individuals/{id}` and `#/jobs/{job}/files/{id}`. */
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/^\/+|\/+$/g, '');
+  if (path === '') return { name: 'home' };
+  const segments = path.split('/').map(decodeSegment);
+  if (segments.some((s) => s === null || s === '')) return { name: 'not-found', hash };
+  const [first, jobId, kind, id, ...rest] = segments as string[];
+  if (first !== 'jobs' || jobId === undefined || rest.length > 0) return { name: 'not-found', hash };
+  if (kind === undefined) return { name: 'job', jobId };
+  if (id === undefined) return { name: 'not-found', hash };
+  if (kind === 'individuals') return { name: 'individual', jobId, individualId: id };
+  if (kind === 'files') return { name: 'file', jobId, fileId: id };
+  return { name: 'not-found', hash };
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+const enc = encodeURIComponent;
+
+export const href = {
+  home: (): string => '#/',
+  job: (jobId: string): string => `#/jobs/${enc(jobId)}`,
+  individual: (jobId: string, individualId: string): string => `#/jobs/${enc(jobId)}/individuals/${enc(individualId)}`,
+  file: (jobId: string, fileId: string): string => `#/jobs/${enc(jobId)}/files/${enc(fileId)}`,
+};
+
+export function navigate(to: string): void {
+  location.hash = to;
+}
