@@ -3,6 +3,7 @@ local AWS stand-in: the recipient lands on the demo planroom page and a view is 
 find that recipient in the Activity tab with the right first-view time, sort, page, drill down,
 and request a PDF report and download it; CORS preflights from an allowed and a refused origin."""
 
+import json
 import os
 import re
 import subprocess
@@ -220,6 +221,39 @@ def test_errors_and_a_customers_view_are_shown_clearly(landed, server, page):
     expect(page.get_by_test_id("individual-row").first).to_be_visible()
     expect(page.get_by_test_id("first-views-chart")).to_have_count(0)
     assert page.console.app_errors(expected_statuses=(401, 404)) == []
+
+
+def test_a_job_without_activity_is_empty_and_a_busy_service_is_retried(landed, server, page):
+    status, body, _ = server.api.call("PUT", "/v1/jobs/job-quiet", server.staff, {"name": "Quiet Job", "time_zone": "Europe/Paris"})
+    assert status == 201, body
+    sign_in(page, server)
+    page.goto(server.base + "/ui/#/jobs/job-quiet")
+    expect(page.get_by_test_id("job-title")).to_contain_text("Quiet Job")
+    expect(page.get_by_test_id("empty").first).to_be_visible()
+
+    # DynamoDB throttling as the API reports it (503 with Retry-After), injected once on the wire
+    # in front of the dev server, as the end-to-end tests inject DynamoDB's own errors.
+    busy = {"error": {"code": "unavailable", "message": "storage is busy; retry after the Retry-After seconds"}}
+    answered = []
+
+    def once_busy(route):
+        if answered:
+            route.continue_()
+            return
+        answered.append(route.request.url)
+        route.fulfill(status=503, headers={"Retry-After": "1", "Cache-Control": "no-store"},
+                      content_type="application/json", body=json.dumps(busy))
+
+    page.route(lambda url: url.startswith(f"{server.base}/v1/jobs/{JOB}/activity/individuals?"), once_busy)
+    page.goto(server.base + f"/ui/#/jobs/{JOB}")
+    error = page.get_by_test_id("error").first
+    expect(error).to_contain_text("The service is busy, retry")
+    expect(error).to_contain_text("wait 1 s")
+    shot(page, "08-busy")
+    error.get_by_role("button", name="Retry").click()
+    expect(page.get_by_test_id("individual-row").first).to_be_visible()
+    assert len(answered) == 1
+    assert page.console.app_errors(expected_statuses=(503,)) == []
 
 
 def preflights_seen(server):
