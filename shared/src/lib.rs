@@ -33,6 +33,7 @@ pub mod spreadsheet;
 pub mod store;
 pub mod table;
 pub mod time;
+pub mod user_activity;
 pub mod visibility;
 
 pub use error::{Error, Result};
