@@ -74,16 +74,18 @@ impl DynamoStore {
         let recipients: Vec<Item> =
             blast.recipients.iter().map(|r| recipient_item(&job_pk, job, blast_id, blast, r)).collect();
         let chunks: Vec<Vec<Item>> = recipients.chunks(BATCH).map(<[Item]>::to_vec).collect();
-        futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk)))
+        futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk, "storing blast recipients")))
             .buffer_unordered(PARALLEL_BATCHES)
             .try_collect::<()>()
             .await?;
         // The blast exists only once every recipient is stored: reads ignore recipients of a blast
         // without its head, so a registration that failed half-way leaves nothing visible.
-        self.write_batch(vec![head]).await
+        self.write_batch(vec![head], "storing a blast").await
     }
 
-    async fn write_batch(&self, items: Vec<Item>) -> Result<()> {
+    /// Puts up to 25 items in one BatchWriteItem, retrying what DynamoDB left unprocessed with
+    /// backoff while the request's budget allows.
+    pub(super) async fn write_batch(&self, items: Vec<Item>, context: &str) -> Result<()> {
         let mut requests: Vec<WriteRequest> = items
             .into_iter()
             .map(|item| {
@@ -95,17 +97,16 @@ impl DynamoStore {
             })
             .collect::<Result<_>>()?;
         for attempt in 1.. {
-            let out = send_ok("storing blast recipients", || {
-                self.client.batch_write_item().request_items(&self.table, requests.clone()).send()
-            })
-            .await?;
+            let out =
+                send_ok(context, || self.client.batch_write_item().request_items(&self.table, requests.clone()).send())
+                    .await?;
             requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
             if requests.is_empty() {
                 break;
             }
             let pause = retry::backoff(attempt);
             if budget::remaining() < pause + Duration::from_millis(50) {
-                return Err(retry::out_of_time("storing blast recipients", "writes kept being throttled".into()));
+                return Err(retry::out_of_time(context, "writes kept being throttled".into()));
             }
             tokio::time::sleep(pause).await;
         }

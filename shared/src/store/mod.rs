@@ -8,6 +8,7 @@ mod jobs;
 pub mod page;
 pub mod reads;
 pub mod retry;
+pub mod user_activity;
 
 use std::collections::HashMap;
 use std::time::Duration;

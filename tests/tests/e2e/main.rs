@@ -11,3 +11,4 @@ mod integrity;
 mod jobs;
 mod links;
 mod queries;
+mod user_activity;
