@@ -71,9 +71,9 @@ pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[Item]) -> 
         .iter()
         .filter_map(|head| {
             let blast_id = get_s(head, "blast_id")?;
-            let members = by_blast.get(blast_id).cloned().unwrap_or_default();
+            let members = by_blast.get(blast_id);
             let count = |keep: &dyn Fn(&Person) -> bool| {
-                members.iter().filter(|m| people.get(*m).is_some_and(keep)).count() as u64
+                members.into_iter().flatten().filter(|m| people.get(*m).is_some_and(keep)).count() as u64
             };
             Some(BlastEngagement {
                 blast_id: blast_id.to_owned(),
@@ -83,7 +83,7 @@ pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[Item]) -> 
                 targets: get_s(head, "targets")
                     .and_then(|t| serde_json::from_str(t).ok())
                     .unwrap_or_else(|| serde_json::json!([])),
-                recipients: members.len() as u64,
+                recipients: members.map_or(0, |m| m.len() as u64),
                 opened: count(&|p| p.blasts_followed.contains(blast_id)),
                 viewed: count(&|p| p.viewed),
                 downloaded: count(&|p| p.downloaded),

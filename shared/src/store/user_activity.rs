@@ -133,26 +133,26 @@ impl DynamoStore {
             let pages = futures::future::try_join_all(reads).await?;
             // Newest first across the shards: take `want`, and note where each shard stopped.
             let mut merged: Vec<(String, u32, Item)> = Vec::new();
-            let mut ends: HashMap<u32, bool> = HashMap::new();
+            let mut read_of: HashMap<u32, (usize, bool)> = HashMap::new(); // rows returned, day ended
             for (shard, read) in pages {
-                ends.insert(shard, read.next.is_none());
+                read_of.insert(shard, (read.items.len(), read.next.is_none()));
                 for item in read.items {
                     merged.push((get_s(&item, "sk").unwrap_or_default().to_owned(), shard, item));
                 }
             }
             merged.sort_by(|a, b| b.0.cmp(&a.0));
-            let taken: Vec<(String, u32, Item)> = merged.iter().take(want).cloned().collect();
-            let mut last_taken: HashMap<u32, String> = HashMap::new();
-            for (sk, shard, item) in &taken {
-                last_taken.insert(*shard, sk.clone());
-                rows.push(item_row(item));
+            merged.truncate(want);
+            let mut taken: HashMap<u32, (usize, String)> = HashMap::new(); // rows taken, last sort key
+            for (sk, shard, item) in merged {
+                let entry = taken.entry(shard).or_default();
+                *entry = (entry.0 + 1, sk);
+                rows.push(item_row(&item));
             }
-            for (shard, ended) in ends {
-                let returned_all =
-                    merged.iter().filter(|m| m.1 == shard).count() == taken.iter().filter(|t| t.1 == shard).count();
-                let state = match last_taken.get(&shard) {
-                    _ if returned_all && ended => String::new(),
-                    Some(sk) => sk.clone(),
+            for (shard, (returned, ended)) in read_of {
+                let state = match taken.remove(&shard) {
+                    Some((count, _)) if count == returned && ended => String::new(),
+                    None if returned == 0 && ended => String::new(),
+                    Some((_, last)) => last,
                     None => continue, // nothing of it taken: it starts where it did
                 };
                 after.insert(format!("s{shard}"), state);
@@ -165,5 +165,42 @@ impl DynamoStore {
         }
         let next = (day < days.len()).then_some(Cursor { phase: day as u32, key: after });
         Ok(RowPage { rows, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_row_round_trips_through_its_item_and_one_without_its_key_is_refused() {
+        let planroom = Id::parse("planroom", "p").unwrap();
+        let row: Row = json!({"event_id": "ev-1", "event_timestamp": "2026-11-26T10:00:00.000Z", "count": 1,
+            "is_api": false, "user_email": "zoe@bidder.test", "url": null})
+        .as_object()
+        .cloned()
+        .unwrap();
+        let item = row_item(&planroom, &row, 8, 1_800_000_000).unwrap();
+        assert_eq!(
+            get_s(&item, "pk"),
+            Some(partition::pk(&planroom, "2026-11-26", partition::shard("ev-1", 8)).as_str())
+        );
+        assert_eq!(get_s(&item, "sk"), Some("2026-11-26T10:00:00.000Z#ev-1"));
+        assert!(!item.contains_key("url"), "null is not stored");
+        let back = item_row(&item);
+        assert_eq!(back.len(), 33);
+        for (name, value) in &row {
+            assert_eq!(&back[name], value, "{name}");
+        }
+        for bad in [
+            json!({"event_timestamp": "2026-11-26T10:00:00.000Z"}),
+            json!({"event_id": "ev-1"}),
+            json!({"event_id": "ev-1", "event_timestamp": "2026"}),
+        ] {
+            let bad = bad.as_object().cloned().unwrap();
+            assert!(matches!(row_item(&planroom, &bad, 8, 0), Err(Error::Validation(_))), "{bad:?}");
+        }
     }
 }

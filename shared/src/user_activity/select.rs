@@ -105,11 +105,6 @@ impl Filters {
         })
     }
 
-    /// The filtered fields and their values.
-    pub fn iter(&self) -> impl Iterator<Item = (Field, &[Value])> {
-        self.0.iter().map(|(f, v)| (*f, v.as_slice()))
-    }
-
     /// Whether nothing is filtered.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
