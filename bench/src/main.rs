@@ -195,14 +195,14 @@ async fn export(sdk: &shared::store::SdkConfig, store: &DynamoStore, job: &str, 
     let bucket = export::storage::Bucket::new(sdk, BUCKET.into(), true);
     export::storage::create_bucket_if_missing(&bucket).await.map_err(|e| e.chain())?;
     let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
-    let request = ExportRequest {
+    let request = shared::export::ExportSpec::Job(ExportRequest {
         job: shared::ids::Id::parse("job", job)?,
         format: if pdf { Format::Pdf } else { Format::Csv },
         report: Report::Detailed,
         individual_id: None,
         time_zone: Some("America/Chicago".into()),
         include_automated: false,
-    };
+    });
     let id = shared::export::export_id(&planroom, "bench", None).map_err(|e| e.chain())?;
     let now = shared::time::now();
     store
@@ -216,7 +216,7 @@ async fn export(sdk: &shared::store::SdkConfig, store: &DynamoStore, job: &str, 
     let done = store.export(&planroom, &id).await.map_err(|e| e.chain())?.ok_or("export vanished")?;
     println!(
         "export format={} status={:?} rows={} bytes={} seconds={secs:.1} rows_per_second={:.0} peak_rss_kib={}",
-        request.format.as_str(),
+        request.format().as_str(),
         done.status,
         done.rows,
         done.bytes,

@@ -35,6 +35,27 @@ pub struct Caller {
     pub role: Role,
     /// Whether the planroom approved this user.
     pub approved: bool,
+    /// The optional profile claims, as the token carries them.
+    pub profile: Profile,
+}
+
+/// What the token says about its user beyond identity and access (User Activity rows show it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The role claim as given (`staff`, `customer`, or the planroom's own word).
+    pub role: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Default permission template.
+    pub permission_template: Option<String>,
+    /// Whether they are an authorized bidder.
+    pub authorized_bidder: Option<bool>,
+    /// Whether the account is active.
+    pub active: Option<bool>,
+    /// The e-mail they log in with, lower-cased.
+    pub login_email: Option<String>,
+    /// When they last logged in.
+    pub last_login: Option<String>,
 }
 
 impl Caller {
@@ -68,7 +89,23 @@ impl Caller {
         };
         let role = if get(&names.role) == Some("staff") { Role::Staff } else { Role::Customer };
         let approved = get(&names.approved).is_some_and(|a| a.eq_ignore_ascii_case("true"));
-        Ok(Caller { sub: sub.to_owned(), planroom, company_id, individual, role, approved })
+        let label = |name: &str| get(name).map(|v| v.chars().take(256).collect::<String>());
+        let flag = |name: &str| match get(name).map(str::to_ascii_lowercase).as_deref() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        };
+        let p = &names.profile;
+        let profile = Profile {
+            role: label(&names.role),
+            job_title: label(&p.job_title),
+            permission_template: label(&p.permission_template),
+            authorized_bidder: flag(&p.authorized_bidder),
+            active: flag(&p.active),
+            login_email: get(&p.login_email).and_then(|e| Email::parse(e).ok()).map(|e| e.as_str().to_owned()),
+            last_login: label(&p.last_login),
+        };
+        Ok(Caller { sub: sub.to_owned(), planroom, company_id, individual, role, approved, profile })
     }
 
     /// Fails with 403 unless the caller is planroom staff.

@@ -64,6 +64,39 @@ pub struct ClaimNames {
     pub role: String,
     /// Whether the planroom approved this user (`true`/`false`).
     pub approved: String,
+    /// Optional profile claims, copied into User Activity rows when present.
+    pub profile: ProfileClaimNames,
+}
+
+/// Names of the optional claims a User Activity row shows about its user; a claim the token does
+/// not carry is `null` in the row.
+#[derive(Debug, Clone)]
+pub struct ProfileClaimNames {
+    /// Job title.
+    pub job_title: String,
+    /// Default permission template.
+    pub permission_template: String,
+    /// Whether the user is an authorized bidder (`true`/`false`).
+    pub authorized_bidder: String,
+    /// Whether the account is active (`true`/`false`).
+    pub active: String,
+    /// The e-mail they log in with.
+    pub login_email: String,
+    /// When they last logged in.
+    pub last_login: String,
+}
+
+impl Default for ProfileClaimNames {
+    fn default() -> Self {
+        ProfileClaimNames {
+            job_title: "job_title".into(),
+            permission_template: "default_permission_template".into(),
+            authorized_bidder: "authorized_bidder".into(),
+            active: "active".into(),
+            login_email: "login_email".into(),
+            last_login: "last_login_at".into(),
+        }
+    }
 }
 
 impl Default for ClaimNames {
@@ -77,6 +110,7 @@ impl Default for ClaimNames {
             company_name: "company_name".into(),
             role: "role".into(),
             approved: "approved".into(),
+            profile: ProfileClaimNames::default(),
         }
     }
 }
@@ -94,6 +128,14 @@ impl ClaimNames {
             company_name: or("CLAIM_COMPANY_NAME", &d.company_name),
             role: or("CLAIM_ROLE", &d.role),
             approved: or("CLAIM_APPROVED", &d.approved),
+            profile: ProfileClaimNames {
+                job_title: or("CLAIM_JOB_TITLE", &d.profile.job_title),
+                permission_template: or("CLAIM_PERMISSION_TEMPLATE", &d.profile.permission_template),
+                authorized_bidder: or("CLAIM_AUTHORIZED_BIDDER", &d.profile.authorized_bidder),
+                active: or("CLAIM_ACTIVE", &d.profile.active),
+                login_email: or("CLAIM_LOGIN_EMAIL", &d.profile.login_email),
+                last_login: or("CLAIM_LAST_LOGIN", &d.profile.last_login),
+            },
         }
     }
 }

@@ -169,6 +169,120 @@ impl ExportInput {
     }
 }
 
+/// What an export reports on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportSpec {
+    /// A job's first accesses (`POST /v1/jobs/{job_id}/exports`).
+    Job(ExportRequest),
+    /// A window of the User Activity dataset (`POST /v1/user-activity/exports`).
+    UserActivity(ActivityExport),
+}
+
+impl ExportSpec {
+    /// The job, for a job's report.
+    pub fn job(&self) -> Option<&Id> {
+        match self {
+            ExportSpec::Job(request) => Some(&request.job),
+            ExportSpec::UserActivity(_) => None,
+        }
+    }
+
+    /// The file format.
+    pub fn format(&self) -> Format {
+        match self {
+            ExportSpec::Job(request) => request.format,
+            ExportSpec::UserActivity(_) => Format::Csv,
+        }
+    }
+
+    /// The report's stored name: `summary`, `detailed`, `individual` or `user_activity`.
+    pub fn report_name(&self) -> &'static str {
+        match self {
+            ExportSpec::Job(request) => request.report.as_str(),
+            ExportSpec::UserActivity(_) => USER_ACTIVITY_REPORT,
+        }
+    }
+}
+
+/// The stored report name of a User Activity export.
+pub const USER_ACTIVITY_REPORT: &str = "user_activity";
+
+/// A validated User Activity export: the window, filters, columns or groups, as a query would
+/// take them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityExport {
+    /// Start of the window (RFC 3339, UTC, inclusive).
+    pub from: String,
+    /// End of the window (exclusive).
+    pub to: String,
+    /// `{field: [values]}` as given (validated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<serde_json::Value>,
+    /// Columns, comma-separated (all when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// Grouped fields, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
+}
+
+/// Field names as a list or as one comma-separated text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Names {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl Names {
+    fn joined(self) -> String {
+        match self {
+            Names::List(names) => names.join(","),
+            Names::Text(text) => text,
+        }
+    }
+}
+
+/// The body of `POST /v1/user-activity/exports`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityExportInput {
+    from: String,
+    to: String,
+    filters: Option<serde_json::Value>,
+    fields: Option<Names>,
+    group_by: Option<Names>,
+    format: Format,
+}
+
+impl ActivityExportInput {
+    /// Validates the body: the window's rules, known field names, CSV only (each a 422).
+    pub fn validate(self) -> Result<ActivityExport> {
+        use crate::user_activity::{Filters, Grouping, Selection, window};
+        if self.format != Format::Csv {
+            return Err(Error::validation("a User Activity export is csv only"));
+        }
+        let (from, to) = window::parse(Some(&self.from), Some(&self.to)).map_err(Error::validation)?;
+        let as_422 = |err: Error| Error::validation(err.public_message());
+        if let Some(filters) = &self.filters {
+            Filters::from_json(filters)?;
+        }
+        let fields = self.fields.map(Names::joined);
+        Selection::parse(fields.as_deref()).map_err(as_422)?;
+        let group_by = self.group_by.map(Names::joined);
+        if let Some(group_by) = &group_by {
+            Grouping::parse(group_by).map_err(as_422)?;
+        }
+        Ok(ActivityExport {
+            from: crate::time::format(from),
+            to: crate::time::format(to),
+            filters: self.filters.filter(|f| f.as_object().is_some_and(|o| !o.is_empty())),
+            fields,
+            group_by,
+        })
+    }
+}
+
 /// Why an export that never finished reads `failed`.
 pub const NOT_STARTED: &str = "the report was not started in time; request it again";
 /// Why an export whose worker stopped reads `failed`.

@@ -61,6 +61,10 @@ pub struct Recorded {
     pub first_at: String,
     /// How many accesses the record counted once this event was applied.
     pub count: u64,
+    /// When the event was applied: now, or for a retry the first time (its User Activity row's
+    /// time, so a retry finds the row it made).
+    #[serde(skip)]
+    pub at: String,
 }
 
 /// Storage of first accesses.
@@ -209,7 +213,7 @@ pub fn plan(capture: &Capture<'_>, stored: &Stored) -> Plan {
         });
         *count += 1;
         let first = *count == 1;
-        let result = Recorded { first, first_at: first_at.clone(), count: *count };
+        let result = Recorded { first, first_at: first_at.clone(), count: *count, at: capture.at.to_owned() };
         match records.iter_mut().find(|r| r.key == key) {
             Some(write) => write.added += 1,
             None => records.push(RecordWrite { key, event: i, create: first, added: 1 }),
@@ -297,7 +301,7 @@ mod tests {
         let mut stored = Stored::default();
         stored.records.insert(c.record_key(&batch[0]), StoredRecord { count: 7, first_at: "earlier".into() });
         let plan = plan(&c, &stored);
-        assert_eq!(plan.results[0], Recorded { first: false, first_at: "earlier".into(), count: 8 });
+        assert_eq!(plan.results[0], Recorded { first: false, first_at: "earlier".into(), count: 8, at: AT.into() });
         assert_eq!(plan.results[1].count, 9);
         assert!(!plan.records[0].create);
         assert_eq!(plan.summaries[0].counters, [("downloads", 1)], "a bump is not another distinct file");
@@ -310,7 +314,7 @@ mod tests {
             r#"[{"event_id":"e1","job_id":"j","activity":"view","object":{"kind":"file","id":"f1"}},
                 {"event_id":"e1","job_id":"j","activity":"view","object":{"kind":"file","id":"f1"}}]"#,
         );
-        let original = Recorded { first: true, first_at: "then".into(), count: 1 };
+        let original = Recorded { first: true, first_at: "then".into(), count: 1, at: "then".into() };
         let mut stored = Stored::default();
         stored.events.insert("e1".into(), original.clone());
         let done = plan(&capture(&planroom, &who, &source, None, &batch), &stored);

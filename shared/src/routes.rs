@@ -11,7 +11,7 @@ use crate::Error;
 pub const UNMATCHED: &str = "$default";
 
 /// `"METHOD /path/{param}"` of every route the functions serve.
-pub const API_ROUTES: [&str; 15] = [
+pub const API_ROUTES: [&str; 18] = [
     "PUT /v1/planroom",
     "PUT /v1/jobs/{job_id}",
     "GET /v1/jobs/{job_id}",
@@ -27,6 +27,9 @@ pub const API_ROUTES: [&str; 15] = [
     "GET /v1/activity",
     "POST /v1/jobs/{job_id}/exports",
     "GET /v1/exports/{export_id}",
+    "POST /v1/user-activity",
+    "GET /v1/user-activity",
+    "POST /v1/user-activity/exports",
 ];
 
 /// Matches `/v1/jobs/{job_id}` against a request path, decoding the parameters.

@@ -9,6 +9,8 @@ use serde_json::json;
 use shared::blast::BlastInput;
 use shared::caller::Caller;
 use shared::link_token::LinkToken;
+use shared::user_activity::EventType;
+use shared::user_activity::sources::{Action, BLASTS};
 use shared::{Error, Result, http, planroom, time};
 
 use crate::App;
@@ -26,6 +28,14 @@ pub async fn put_planroom(app: &App, req: &Request) -> Result<Response<Body>> {
     let input: PlanroomInput = http::json_body(req)?;
     let base_url = planroom::parse_base_url(&input.base_url)?;
     app.store.put_base_url(&caller.planroom, &base_url, &time::now().1).await?;
+    let action = Action {
+        event_type: EventType::CreateUpdate,
+        event_name: "Planroom settings saved",
+        event_subtype: Some("base_url"),
+        tool_name: "Planroom",
+        object: Some(("planroom", caller.planroom.as_str(), None)),
+    };
+    app.store.log_action(&caller, &action, http::header(req, "user-agent"), None).await;
     Ok(http::json(StatusCode::OK, &json!({ "planroom_id": caller.planroom, "base_url": base_url })))
 }
 
@@ -65,6 +75,14 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
         }
     }
     tracing::info!(blast_id, recipients = blast.recipients.len(), links = links.len(), "blast registered");
+    let action = Action {
+        event_type: EventType::Notify,
+        event_name: "Blast registered",
+        event_subtype: None,
+        tool_name: BLASTS,
+        object: Some(("blast", &blast_id, Some(blast.name.as_str()))),
+    };
+    app.store.log_action(&caller, &action, http::header(req, "user-agent"), Some(&job)).await;
     Ok(http::json(StatusCode::CREATED, &json!({ "blast_id": blast_id, "links": links })))
 }
 

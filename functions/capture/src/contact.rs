@@ -10,8 +10,10 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::contact_session::ContactSession;
 use shared::event::decode_batch;
-use shared::first_access::{Capture, FirstAccessStore, Source};
+use shared::first_access::{Capture, Source};
 use shared::ids::Id;
+use shared::user_activity::row::UserFields;
+use shared::user_activity::sources::CaptureKind;
 use shared::{Error, Result, http, time};
 
 use crate::App;
@@ -45,6 +47,8 @@ pub async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
         at: &at,
         events: &events,
     };
-    let results = app.store.record(&capture).await?;
+    let user = UserFields::of_recipient(&recipient.individual);
+    let user_agent = http::header(req, "user-agent");
+    let results = app.store.record_and_log(CaptureKind::Events, &capture, &user, user_agent).await?;
     Ok(http::json(StatusCode::OK, &json!({ "results": results })))
 }

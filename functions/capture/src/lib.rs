@@ -3,6 +3,7 @@
 
 mod blasts;
 mod contact;
+mod user_activity;
 
 use std::time::Duration;
 
@@ -12,12 +13,15 @@ use serde_json::json;
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
 use shared::event::decode_batch;
-use shared::first_access::{Capture, FirstAccessStore, Source};
+use shared::first_access::{Capture, Source};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::job::JobInput;
 use shared::key_source::KeySource;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore, JobStore};
+use shared::user_activity::row::UserFields;
+use shared::user_activity::sources::{Action, CaptureKind};
+use shared::user_activity::{ActivitySettings, EventType};
 use shared::{Error, Result, budget, time};
 
 /// What this function does, one variant per route.
@@ -33,6 +37,8 @@ pub enum Endpoint {
     PostEvents,
     /// Events of a blast recipient, by contact session.
     PostContactEvents,
+    /// User Activity events of what the frontend does elsewhere.
+    PostUserActivity,
 }
 
 /// The routes this function serves.
@@ -42,6 +48,7 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "POST /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::PostBlast),
     (Route { key: "POST /v1/events", auth: Auth::Jwt }, Endpoint::PostEvents),
     (Route { key: "POST /v1/contact-events", auth: Auth::None }, Endpoint::PostContactEvents),
+    (Route { key: "POST /v1/user-activity", auth: Auth::Jwt }, Endpoint::PostUserActivity),
 ]);
 
 /// The default time budget of one request (`REQUEST_BUDGET_MS`), below the function's timeout.
@@ -86,7 +93,8 @@ impl App {
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let sdk = store::aws_config().await;
         let keys = KeySource::from_env()?.load(&sdk).await?;
-        Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys, links).with_budget(budget))
+        let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
+        Ok(App::new(store, ClaimNames::from_env(), keys, links).with_budget(budget))
     }
 
     /// Builds the app from its parts, with the default time budget.
@@ -113,6 +121,7 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Some(Endpoint::PostBlast) => blasts::post_blast(app, req).await,
         Some(Endpoint::PostEvents) => post_events(app, req).await,
         Some(Endpoint::PostContactEvents) => contact::post_events(app, req).await,
+        Some(Endpoint::PostUserActivity) => user_activity::post(app, req).await,
         None => Err(Error::NotFound("no such route".into())),
     }
 }
@@ -124,6 +133,14 @@ async fn put_job(app: &App, req: &Request) -> Result<Response<Body>> {
     let job_id = http::path_id(req, "job_id")?;
     let job = http::json_body::<JobInput>(req)?.validate(job_id)?;
     let created = app.store.put_job(&caller.planroom, &job).await?;
+    let action = Action {
+        event_type: EventType::CreateUpdate,
+        event_name: if created { "Job registered" } else { "Job updated" },
+        event_subtype: None,
+        tool_name: "Jobs",
+        object: Some(("job", job.job_id.as_str(), Some(job.name.as_str()))),
+    };
+    app.store.log_action(&caller, &action, http::header(req, "user-agent"), Some(&job.job_id)).await;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(http::json(status, &job))
 }
@@ -141,7 +158,9 @@ async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
         at: &at,
         events: &events,
     };
-    let results = app.store.record(&capture).await?;
+    let user = UserFields::of_caller(&caller);
+    let user_agent = http::header(req, "user-agent");
+    let results = app.store.record_and_log(CaptureKind::Events, &capture, &user, user_agent).await?;
     Ok(http::json(StatusCode::OK, &json!({ "results": results })))
 }
 
@@ -163,6 +182,6 @@ mod tests {
             let res = handle(&app(), http::gateway_request(route, path).unwrap()).await;
             assert_eq!(res.status(), 404, "{route}");
         }
-        assert_eq!(ROUTES.routes().count(), 5);
+        assert_eq!(ROUTES.routes().count(), 6);
     }
 }

@@ -3,6 +3,7 @@
 //! table's stream, generates the CSV or PDF into a private bucket. Downloads are freshly presigned
 //! URLs valid for minutes, never stored.
 
+mod activity_csv;
 mod csv_report;
 pub mod failures;
 mod pdf;
@@ -18,10 +19,12 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
-use shared::export::{ExportInput, Status, export_id, status_at};
+use shared::export::{ActivityExportInput, ExportInput, ExportSpec, Status, export_id, status_at};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::store::exports::ExportRecord;
 use shared::store::{self, DynamoStore};
+use shared::user_activity::sources::{Action, REPORTS};
+use shared::user_activity::{ActivitySettings, EventType};
 use shared::{Error, Result, budget, time, visibility};
 
 use crate::storage::Bucket;
@@ -33,12 +36,15 @@ pub enum Endpoint {
     Create,
     /// Its status, and the download when ready.
     Status,
+    /// Ask for a User Activity export.
+    CreateUserActivity,
 }
 
 /// The routes this function serves.
 pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "POST /v1/jobs/{job_id}/exports", auth: Auth::Jwt }, Endpoint::Create),
     (Route { key: "GET /v1/exports/{export_id}", auth: Auth::Jwt }, Endpoint::Status),
+    (Route { key: "POST /v1/user-activity/exports", auth: Auth::Jwt }, Endpoint::CreateUserActivity),
 ]);
 
 /// How long export items (and their objects, by the bucket's lifecycle rule) are kept.
@@ -73,8 +79,8 @@ impl App {
         let start_within =
             Duration::from_secs(config::number("EXPORT_START_WITHIN_SECONDS", DEFAULT_START_WITHIN.as_secs())?);
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
-        let app =
-            App::new(DynamoStore::from_sdk(&sdk, table), bucket, ClaimNames::from_env(), storage::url_ttl_from_env()?);
+        let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
+        let app = App::new(store, bucket, ClaimNames::from_env(), storage::url_ttl_from_env()?);
         Ok(App { start_within, budget, ..app })
     }
 
@@ -104,6 +110,7 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
     match ROUTES.endpoint(req) {
         Some(Endpoint::Create) => create(app, req).await,
         Some(Endpoint::Status) => status(app, req).await,
+        Some(Endpoint::CreateUserActivity) => create_user_activity(app, req).await,
         None => Err(Error::NotFound("no such route".into())),
     }
 }
@@ -115,28 +122,67 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let job = http::path_id(req, "job_id").map_err(|_| Error::NotFound("no such job".into()))?;
     visibility::visible_job(&app.store, &caller, &job).await?;
     let request = http::json_body::<ExportInput>(req)?.validate(job)?;
+    enqueue(app, req, &caller, ExportSpec::Job(request)).await
+}
+
+/// `POST /v1/user-activity/exports` (staff only): 202 with the export, as for a job's.
+async fn create_user_activity(app: &App, req: &Request) -> Result<Response<Body>> {
+    let caller = Caller::from_request(req, &app.claims)?;
+    caller.require_staff()?;
+    let query = http::json_body::<ActivityExportInput>(req)?.validate()?;
+    enqueue(app, req, &caller, ExportSpec::UserActivity(query)).await
+}
+
+/// Stores the export (once per `Idempotency-Key`) and logs the request as an `Export` row.
+async fn enqueue(app: &App, req: &Request, caller: &Caller, spec: ExportSpec) -> Result<Response<Body>> {
     let id = export_id(&caller.planroom, &caller.sub, http::header(req, "idempotency-key"))?;
     let (now, now_text) = time::now();
     let expires_at = now.as_second() + RETENTION_DAYS * 24 * 3600;
     let start_by = now.as_second() + i64::try_from(app.start_within.as_secs()).unwrap_or(i64::MAX / 2);
     let existing =
-        app.store.create_export(&caller.planroom, &id, &request, &caller.sub, &now_text, start_by, expires_at).await?;
+        app.store.create_export(&caller.planroom, &id, &spec, &caller.sub, &now_text, start_by, expires_at).await?;
     let status = match existing {
-        None => Status::Pending,
-        Some(existing) if existing.request == request => existing.status,
+        None => {
+            let action = Action {
+                event_type: EventType::Export,
+                event_name: "Report requested",
+                event_subtype: Some(spec.report_name()),
+                tool_name: REPORTS,
+                object: Some(("export", &id, None)),
+            };
+            app.store.log_action(caller, &action, http::header(req, "user-agent"), spec.job()).await;
+            Status::Pending
+        }
+        Some(existing) if existing.request == spec => existing.status,
         Some(_) => return Err(Error::validation("this Idempotency-Key was used for a different export")),
     };
     Ok(http::json(StatusCode::ACCEPTED, &json!({ "export_id": id, "status": status })))
 }
 
-/// `GET /v1/exports/{export_id}`: status, and a freshly presigned URL when ready.
+/// `GET /v1/exports/{export_id}`: status, and a freshly presigned URL when ready. A job's export
+/// is seen by whoever sees the job, a User Activity export by the planroom's staff.
 async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
     let caller = Caller::from_request(req, &app.claims)?;
     let not_found = || Error::NotFound("no such export".into());
     let id = http::path_id(req, "export_id").map_err(|_| not_found())?;
     let export = app.store.export(&caller.planroom, id.as_str()).await?.ok_or_else(not_found)?;
-    visibility::visible_job(&app.store, &caller, &export.request.job).await.map_err(|_| not_found())?;
-    Ok(http::json(StatusCode::OK, &view(app, export).await?))
+    match export.request.job() {
+        Some(job) => visibility::visible_job(&app.store, &caller, job).await.map_err(|_| not_found())?,
+        None => caller.require_staff().map_err(|_| not_found())?,
+    }
+    let body = view(app, export).await?;
+    if body.get("url").is_some() {
+        let action = Action {
+            event_type: EventType::Download,
+            event_name: "Report download link issued",
+            event_subtype: body["report"].as_str(),
+            tool_name: REPORTS,
+            object: Some(("export", id.as_str(), None)),
+        };
+        let job = body["job_id"].as_str().and_then(|j| shared::ids::Id::parse("job_id", j).ok());
+        app.store.log_action(&caller, &action, http::header(req, "user-agent"), job.as_ref()).await;
+    }
+    Ok(http::json(StatusCode::OK, &body))
 }
 
 async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
@@ -155,23 +201,27 @@ async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
     };
     let mut body = json!({
         "export_id": export.export_id,
-        "job_id": export.request.job,
+        "job_id": export.request.job(),
         "status": status,
-        "format": export.request.format,
-        "report": export.request.report,
+        "format": export.request.format(),
+        "report": export.request.report_name(),
         "rows": export.rows,
         "bytes": export.bytes,
         "created_at": export.created_at,
     });
+    if let ExportSpec::UserActivity(query) = &export.request {
+        body["from"] = json!(query.from);
+        body["to"] = json!(query.to);
+    }
     if let Some(error) = error {
         body["error"] = json!(error);
     }
     if let (Status::Ready, Some(key)) = (status, &export.s3_key) {
         let filename = format!(
             "activity-{}-{}.{}",
-            export.request.report.as_str(),
+            export.request.report_name(),
             export.export_id,
-            export.request.format.as_str()
+            export.request.format().as_str()
         );
         body["url"] = json!(app.bucket.presign(key, &filename, app.url_ttl).await?);
         body["expires_at"] = json!(time::format(now + app.url_ttl));

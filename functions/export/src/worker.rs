@@ -10,15 +10,16 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_dynamo::AttributeValue;
 use shared::config::{self, ConfigError};
-use shared::export::{ExportRequest, Format};
+use shared::export::{ExportRequest, ExportSpec, Format};
 use shared::ids::Id;
 use shared::store::exports::{Claim, Outcome};
 use shared::store::{self, DynamoStore, JobStore};
+use shared::user_activity::ActivitySettings;
 use shared::{Error, Result, keys};
 
 use crate::report::{self, Context};
 use crate::storage::{self, Bucket, SharedBuffer, Upload};
-use crate::{csv_report, pdf_report};
+use crate::{activity_csv, csv_report, pdf_report};
 
 /// How long a claim holds an export before another worker may take it over.
 pub const LEASE_SECONDS: i64 = 15 * 60;
@@ -37,7 +38,8 @@ impl Worker {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let sdk = store::aws_config().await;
-        Ok(Worker::new(DynamoStore::from_sdk(&sdk, table), Bucket::from_env(&sdk)?))
+        let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
+        Ok(Worker::new(store, Bucket::from_env(&sdk)?))
     }
 
     /// Builds the worker from its parts.
@@ -81,8 +83,17 @@ impl Worker {
         Ok(())
     }
 
-    async fn generate(&self, planroom: &Id, export_id: &str, request: &ExportRequest) -> Result<Outcome> {
-        self.generate_with(planroom, export_id, request, None).await
+    async fn generate(&self, planroom: &Id, export_id: &str, spec: &ExportSpec) -> Result<Outcome> {
+        match spec {
+            ExportSpec::Job(request) => self.generate_with(planroom, export_id, request, None).await,
+            ExportSpec::UserActivity(query) => {
+                let s3_key = keys::export_object(planroom, export_id, Format::Csv.as_str());
+                let buffer = SharedBuffer::default();
+                let mut upload = Upload::start(&self.bucket, &s3_key, Format::Csv.content_type()).await?;
+                let written = activity_csv::write(&self.store, planroom, query, &buffer, &mut upload).await;
+                finish(upload, &buffer, written, export_id, s3_key).await
+            }
+        }
     }
 
     /// Generates a report whose records are made up rather than read (benchmarks): the same
@@ -125,17 +136,28 @@ impl Worker {
             Format::Csv => csv_report::write(&ctx, &buffer, &mut upload).await,
             Format::Pdf => pdf_report::write(&ctx, &buffer, &mut upload).await,
         };
-        match written {
-            Ok(rows) => {
-                let peak = upload.peak_buffered;
-                let bytes = upload.complete(&buffer).await?;
-                tracing::info!(export_id, rows, bytes, peak_buffered = peak, "report uploaded");
-                Ok(Outcome::Ready { rows, bytes, s3_key })
-            }
-            Err(err) => {
-                upload.abort().await;
-                Err(err)
-            }
+        finish(upload, &buffer, written, export_id, s3_key).await
+    }
+}
+
+/// Completes the upload of what was written, or aborts it when writing failed.
+async fn finish(
+    upload: Upload,
+    buffer: &SharedBuffer,
+    written: Result<u64>,
+    export_id: &str,
+    s3_key: String,
+) -> Result<Outcome> {
+    match written {
+        Ok(rows) => {
+            let peak = upload.peak_buffered;
+            let bytes = upload.complete(buffer).await?;
+            tracing::info!(export_id, rows, bytes, peak_buffered = peak, "report uploaded");
+            Ok(Outcome::Ready { rows, bytes, s3_key })
+        }
+        Err(err) => {
+            upload.abort().await;
+            Err(err)
         }
     }
 }

@@ -10,12 +10,10 @@ use shared::caller::Caller;
 use shared::cursor;
 use shared::records::AccessRecord;
 use shared::store::{Item, get_s};
+use shared::user_activity::window;
 use shared::{Error, Result, http, time};
 
 use crate::{App, list_answer, params, phases};
-
-/// Longest audit range.
-const MAX_DAYS: i64 = 31;
 
 /// The audit filters; each present one must match.
 #[derive(Debug, Default)]
@@ -100,19 +98,7 @@ impl Filters {
 
 /// The `from`..`to` range: both required, `to` after `from`, at most 31 days apart.
 fn range(req: &Request) -> Result<(Timestamp, Timestamp)> {
-    let instant = |name: &str| {
-        let text = http::query(req, name).ok_or_else(|| Error::BadRequest(format!("{name} is required")))?;
-        time::parse_instant(text)
-            .ok_or_else(|| Error::BadRequest(format!("{name} must be an RFC 3339 instant or a date (YYYY-MM-DD)")))
-    };
-    let (from, to) = (instant("from")?, instant("to")?);
-    if to <= from {
-        return Err(Error::BadRequest("to must be after from".into()));
-    }
-    if to.duration_since(from).as_secs() > MAX_DAYS * 24 * 3600 {
-        return Err(Error::BadRequest(format!("from and to must be at most {MAX_DAYS} days apart")));
-    }
-    Ok((from, to))
+    window::parse(http::query(req, "from"), http::query(req, "to")).map_err(Error::BadRequest)
 }
 
 /// The `yyyy-mm` partitions a range touches, in order.

@@ -8,6 +8,7 @@ mod individuals;
 mod jobs;
 mod params;
 mod phases;
+mod user_activity;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use shared::ids::Id;
 use shared::key_source::KeySource;
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore};
+use shared::user_activity::ActivitySettings;
 use shared::{Error, Result, budget, routes, visibility};
 
 /// What this function does, one variant per route.
@@ -36,6 +38,8 @@ pub enum Endpoint {
     Job,
     /// A job's blasts and their funnels.
     Blasts,
+    /// The User Activity dataset.
+    UserActivity,
     /// API Gateway's catch-all: a request no other route matched (405 with `Allow`, or 404).
     Unmatched,
 }
@@ -51,6 +55,7 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "GET /v1/activity", auth: Auth::Jwt }, Endpoint::Audit),
     (Route { key: "GET /v1/jobs/{job_id}", auth: Auth::Jwt }, Endpoint::Job),
     (Route { key: "GET /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::Blasts),
+    (Route { key: "GET /v1/user-activity", auth: Auth::Jwt }, Endpoint::UserActivity),
     (Route { key: routes::UNMATCHED, auth: Auth::None }, Endpoint::Unmatched),
 ]);
 
@@ -74,7 +79,8 @@ impl App {
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let sdk = store::aws_config().await;
         let keys = KeySource::from_env()?.load(&sdk).await?;
-        Ok(App::new(DynamoStore::from_sdk(&sdk, table), ClaimNames::from_env(), keys).with_budget(budget))
+        let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
+        Ok(App::new(store, ClaimNames::from_env(), keys).with_budget(budget))
     }
 
     /// Builds the app from its parts, with the default time budget.
@@ -107,6 +113,7 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Endpoint::Audit => audit::list(app, &caller()?, req).await,
         Endpoint::Job => jobs::job(app, &caller()?, req).await,
         Endpoint::Blasts => jobs::blasts(app, &caller()?, req).await,
+        Endpoint::UserActivity => user_activity::list(app, &caller()?, req).await,
         Endpoint::Unmatched => Err(routes::unmatched(req.method().as_str(), req.raw_http_path())),
     }
 }

@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use shared::config::{self, ConfigError};
 use shared::contact_session::ContactSession;
 use shared::event::{EventInput, ObjectRef};
-use shared::first_access::{Capture, FirstAccessStore, Source};
+use shared::first_access::{Capture, Source};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::ids::{Id, Name};
 use shared::key_source::KeySource;
@@ -23,6 +23,9 @@ use shared::link_token::{LinkError, LinkToken};
 use shared::scanner::{Hit, Rules, Signal};
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore, StoredBlast, StoredRecipient};
+use shared::user_activity::ActivitySettings;
+use shared::user_activity::row::UserFields;
+use shared::user_activity::sources::CaptureKind;
 use shared::{Result, budget, planroom, time};
 
 /// What this function does, one variant per route.
@@ -112,7 +115,7 @@ impl App {
         let settings = RedirectSettings::from_env()?;
         let sdk = store::aws_config().await;
         let keys = KeySource::from_env()?.load(&sdk).await?;
-        Ok(App::new(DynamoStore::from_sdk(&sdk, table), keys, settings))
+        Ok(App::new(DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?), keys, settings))
     }
 
     /// Builds the app from its parts.
@@ -208,7 +211,9 @@ async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
         (Ok(Some(recipient)), Ok(Some(blast))) => {
             let signal = classify(app, &token, &planroom, &job, &blast, &hit).await;
             let source = Source::Blast(blast_id);
-            if let Err(err) = record(app, &token, &planroom, &job, &recipient, &blast, &source, signal, now).await {
+            if let Err(err) =
+                record(app, &token, (&planroom, &job), &recipient, &blast, &source, (signal, hit.user_agent), now).await
+            {
                 tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
                     target = token.target_id, "tracked-link hit not recorded");
             }
@@ -297,12 +302,11 @@ async fn classify(
 async fn record(
     app: &App,
     token: &LinkToken,
-    planroom: &Id,
-    job: &Id,
+    (planroom, job): (&Id, &Id),
     recipient: &StoredRecipient,
     blast: &StoredBlast,
     source: &Source,
-    signal: Option<Signal>,
+    (signal, user_agent): (Option<Signal>, Option<&str>),
     now: jiff::Timestamp,
 ) -> Result<()> {
     let automated = signal.map(Signal::code);
@@ -322,7 +326,8 @@ async fn record(
     }];
     let at = time::format(now);
     let capture = Capture { planroom, individual: &recipient.individual, source, automated, at: &at, events: &events };
-    let recorded = app.store.record(&capture).await?;
+    let user = UserFields::of_recipient(&recipient.individual);
+    let recorded = app.store.record_and_log(CaptureKind::LinkHit, &capture, &user, user_agent).await?;
     let first = recorded.first().is_some_and(|r| r.first);
     tracing::info!(blast = token.blast, automated, first, "tracked link followed");
     Ok(())

@@ -6,25 +6,24 @@
 //! export declared failed (deadline, lease, the event source giving up) stays failed.
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
-use super::retry::{self, send};
+use super::retry::{self, condition_failed, send};
 use super::{DynamoStore, Item, get_bool, get_n, get_s, n, s};
-use crate::export::{ExportRequest, Format, Report, Status};
+use crate::export::{ExportRequest, ExportSpec, Format, Report, Status, USER_ACTIVITY_REPORT};
 use crate::ids::Id;
 use crate::{Error, Result, keys};
 
 /// An export as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExportRecord {
     /// Its id.
     pub export_id: String,
     /// Its planroom.
     pub planroom: String,
     /// What was asked for.
-    pub request: ExportRequest,
+    pub request: ExportSpec,
     /// Where it is.
     pub status: Status,
     /// When it was asked for.
@@ -72,15 +71,6 @@ fn export_key(planroom: &Id, export_id: &str) -> [(&'static str, AttributeValue)
     [("pk", s(keys::export_pk(planroom, export_id))), ("sk", s(keys::EXPORT_SK))]
 }
 
-fn condition_failed<E: 'static>(err: &SdkError<E>) -> bool {
-    let any = err.as_service_error().map(|e| e as &dyn std::any::Any);
-    any.and_then(|e| e.downcast_ref::<UpdateItemError>())
-        .is_some_and(|e| matches!(e, UpdateItemError::ConditionalCheckFailedException(_)))
-        || any
-            .and_then(|e| e.downcast_ref::<PutItemError>())
-            .is_some_and(|e| matches!(e, PutItemError::ConditionalCheckFailedException(_)))
-}
-
 impl DynamoStore {
     /// Stores a new pending export that a worker must start before `start_by`; when one with
     /// this id exists already (a retried request with the same `Idempotency-Key`), stores nothing
@@ -90,7 +80,7 @@ impl DynamoStore {
         &self,
         planroom: &Id,
         export_id: &str,
-        request: &ExportRequest,
+        request: &ExportSpec,
         created_by: &str,
         created_at: &str,
         start_by: i64,
@@ -104,21 +94,30 @@ impl DynamoStore {
             .item("type", s("export"))
             .item("export_id", s(export_id))
             .item("planroom_id", s(planroom.as_str()))
-            .item("job_id", s(request.job.as_str()))
-            .item("format", s(request.format.as_str()))
-            .item("report", s(request.report.as_str()))
-            .item("include_automated", AttributeValue::Bool(request.include_automated))
+            .item("format", s(request.format().as_str()))
+            .item("report", s(request.report_name()))
             .item("status", s(Status::Pending.as_str()))
             .item("created_at", s(created_at))
             .item("created_by", s(created_by))
             .item("start_by", n(start_by))
             .item(crate::table::TTL_ATTRIBUTE, n(expires_at))
             .condition_expression("attribute_not_exists(pk)");
-        if let Some(individual) = &request.individual_id {
-            put = put.item("individual_id", s(individual.as_str()));
-        }
-        if let Some(tz) = &request.time_zone {
-            put = put.item("time_zone", s(tz));
+        match request {
+            ExportSpec::Job(request) => {
+                put = put
+                    .item("job_id", s(request.job.as_str()))
+                    .item("include_automated", AttributeValue::Bool(request.include_automated));
+                if let Some(individual) = &request.individual_id {
+                    put = put.item("individual_id", s(individual.as_str()));
+                }
+                if let Some(tz) = &request.time_zone {
+                    put = put.item("time_zone", s(tz));
+                }
+            }
+            ExportSpec::UserActivity(query) => {
+                let text = serde_json::to_string(query).map_err(|e| Error::internal("storing an export", e))?;
+                put = put.item("query", s(text));
+            }
         }
         match send("storing an export", || put.clone().send()).await? {
             Ok(_) => Ok(None),
@@ -247,13 +246,17 @@ impl DynamoStore {
 }
 
 fn export_record(item: &Item) -> Option<ExportRecord> {
-    let request = ExportRequest {
-        job: Id::parse("job_id", get_s(item, "job_id")?).ok()?,
-        format: Format::parse(get_s(item, "format")?)?,
-        report: Report::parse(get_s(item, "report")?)?,
-        individual_id: get_s(item, "individual_id").and_then(|i| Id::parse("individual_id", i).ok()),
-        time_zone: get_s(item, "time_zone").map(str::to_owned),
-        include_automated: get_bool(item, "include_automated"),
+    let request = if get_s(item, "report")? == USER_ACTIVITY_REPORT {
+        ExportSpec::UserActivity(serde_json::from_str(get_s(item, "query")?).ok()?)
+    } else {
+        ExportSpec::Job(ExportRequest {
+            job: Id::parse("job_id", get_s(item, "job_id")?).ok()?,
+            format: Format::parse(get_s(item, "format")?)?,
+            report: Report::parse(get_s(item, "report")?)?,
+            individual_id: get_s(item, "individual_id").and_then(|i| Id::parse("individual_id", i).ok()),
+            time_zone: get_s(item, "time_zone").map(str::to_owned),
+            include_automated: get_bool(item, "include_automated"),
+        })
     };
     let seconds = |name: &str| i64::try_from(get_n(item, name)).unwrap_or(i64::MAX);
     Some(ExportRecord {

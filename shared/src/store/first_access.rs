@@ -77,6 +77,7 @@ impl DynamoStore {
                     first: get_bool(&item, "result_first"),
                     first_at: get_s(&item, "result_first_at").unwrap_or_default().to_owned(),
                     count: get_n(&item, "result_count"),
+                    at: get_s(&item, "at").unwrap_or(capture.at).to_owned(),
                 };
                 stored.events.insert(get_s(&item, "event_id").unwrap_or_default().to_owned(), result);
             } else {
@@ -103,9 +104,10 @@ impl DynamoStore {
                 .set_keys(Some(keys))
                 .consistent_read(true)
                 .projection_expression(
-                    "pk, sk, #count, first_at, event_id, result_first, result_first_at, result_count",
+                    "pk, sk, #count, first_at, event_id, result_first, result_first_at, result_count, #at",
                 )
                 .expression_attribute_names("#count", "count")
+                .expression_attribute_names("#at", "at")
                 .build()
                 .map_err(|e| Error::internal("building a batch read", e))?;
             let out = send_ok("reading what a capture touches", || {

@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Error;
+use crate::user_activity::ActivitySettings;
 
 pub use aws_config::SdkConfig;
 pub use blasts::{BURST_WINDOW_SECONDS, StoredBlast, StoredRecipient};
@@ -33,12 +34,23 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    activity: ActivitySettings,
 }
 
 impl DynamoStore {
     /// Wraps a client for `table`.
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore { client, table: table.into(), activity: ActivitySettings::default() }
+    }
+
+    /// The same store keeping User Activity rows as `settings` say.
+    pub fn with_activity(self, settings: ActivitySettings) -> Self {
+        DynamoStore { activity: settings, ..self }
+    }
+
+    /// How User Activity rows are kept.
+    pub fn activity(&self) -> ActivitySettings {
+        self.activity
     }
 
     /// A store whose client is never connected: for tests that must answer without storage.

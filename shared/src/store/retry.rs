@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 use crate::{Error, Result, budget};
 
@@ -196,6 +198,16 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     Error::Internal { context: context.to_owned(), source: describe(err).into() }
+}
+
+/// Whether a PutItem or UpdateItem was refused because its condition failed.
+pub fn condition_failed<E: 'static>(err: &SdkError<E>) -> bool {
+    let any = err.as_service_error().map(|e| e as &dyn std::any::Any);
+    any.and_then(|e| e.downcast_ref::<UpdateItemError>())
+        .is_some_and(|e| matches!(e, UpdateItemError::ConditionalCheckFailedException(_)))
+        || any
+            .and_then(|e| e.downcast_ref::<PutItemError>())
+            .is_some_and(|e| matches!(e, PutItemError::ConditionalCheckFailedException(_)))
 }
 
 #[cfg(test)]

@@ -1,7 +1,11 @@
-//! Rows of the User Activity dataset in DynamoDB (issue 11, groundwork): one item per row in the
-//! partition of its planroom, UTC day and shard ([`crate::user_activity::partition`]), expiring by
-//! TTL. A page of a window reads, day by day from the newest, every shard of the day side by side
-//! and merges them newest first; nothing outside the window's days is read.
+//! Rows of the User Activity dataset in DynamoDB: one item per row in the partition of its
+//! planroom, UTC day and shard ([`crate::user_activity::partition`]), expiring by TTL. A page of a
+//! window reads, day by day from the newest, every shard of the day side by side and merges them
+//! newest first; a grouped read (where order does not matter) reads every day and shard side by
+//! side. Nothing outside the window's days is read, and never the whole table.
+//!
+//! Rows are written after what they describe (BatchWriteItem, one write unit a row), keyed by
+//! their event's id and the time it was first applied, so a retried event rewrites its own row.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,15 +14,26 @@ use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use serde_json::Value;
 
+use super::JobStore;
 use super::page::{self, PageArgs};
+use super::retry::{self, send};
 use super::{DynamoStore, Item, get_s, n, s};
+use crate::caller::Caller;
 use crate::cursor::Cursor;
+use crate::first_access::{Capture, FirstAccessStore, Recorded};
 use crate::ids::Id;
 use crate::table::TTL_ATTRIBUTE;
 use crate::user_activity::partition;
-use crate::user_activity::select::{Filters, Row};
+use crate::user_activity::row::{JobFields, UserFields};
+use crate::user_activity::select::{Counter, Filters, Grouping, Row};
+use crate::user_activity::sources::{self, Action, CaptureKind};
 use crate::user_activity::{FIELDS, Field, FieldKind};
-use crate::{Error, Result, time};
+use crate::{Error, Result, keys, time};
+
+/// How long a posted event's id is remembered (a retry within it is answered, not stored again).
+pub const EVENT_ID_RETENTION_SECONDS: i64 = super::first_access::EVENT_ID_RETENTION_SECONDS;
+/// Partitions a grouped read or an export reads side by side.
+const PARALLEL_PARTITIONS: usize = 16;
 
 const BATCH: usize = 25;
 const PARALLEL_BATCHES: usize = 4;
@@ -75,15 +90,204 @@ pub fn item_row(item: &Item) -> Row {
 }
 
 impl DynamoStore {
+    /// Appends `rows` to `planroom`'s User Activity, each expiring after the retention from its
+    /// event; a row already stored (same event and time) is stored once.
+    pub async fn log_activity(&self, planroom: &Id, rows: &[Row]) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        let mut unique: Vec<Row> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key = (row.get("event_timestamp").cloned(), row.get("event_id").cloned());
+            if seen.insert(key) {
+                unique.push(row.clone());
+            }
+        }
+        let settings = self.activity;
+        let expires = |row: &Row| {
+            row.get("event_timestamp")
+                .and_then(Value::as_str)
+                .and_then(time::parse_instant)
+                .map_or(i64::MAX / 2, |at| settings.expires_at(at))
+        };
+        let items = unique
+            .iter()
+            .map(|row| row_item(planroom, row, settings.shards, expires(row)))
+            .collect::<Result<Vec<_>>>()?;
+        self.write_items(items, "storing user activity").await
+    }
+
+    async fn write_items(&self, items: Vec<Item>, context: &str) -> Result<()> {
+        let chunks: Vec<Vec<Item>> = items.chunks(BATCH).map(<[Item]>::to_vec).collect();
+        futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk, context)))
+            .buffer_unordered(PARALLEL_BATCHES)
+            .try_collect::<()>()
+            .await
+    }
+
+    /// Applies `capture` (first accesses, counts) and appends its rows, one per event, repeats
+    /// included: a retried event rewrites the row it made. Answers the capture's results.
+    pub async fn record_and_log(
+        &self,
+        kind: CaptureKind,
+        capture: &Capture<'_>,
+        user: &UserFields,
+        user_agent: Option<&str>,
+    ) -> Result<Vec<Recorded>> {
+        let results = self.record(capture).await?;
+        let mut ids: Vec<&Id> = capture.events.iter().map(|e| &e.job).collect();
+        ids.sort();
+        ids.dedup();
+        let jobs = self.job_fields(capture.planroom, &ids).await?;
+        let job_of = |id: &Id| jobs.get(id).cloned().unwrap_or_else(|| JobFields::of(id, None));
+        let rows = sources::capture_rows(kind, capture, &results, user, user_agent, &job_of);
+        self.log_activity(capture.planroom, &rows).await?;
+        Ok(results)
+    }
+
+    /// Appends the row of one of the service's own write actions by `caller` (in `job`, if it is
+    /// about one). Best effort: the action is done whatever happens here, so a failure is logged,
+    /// not answered (a retried request would repeat the action, not just its row).
+    pub async fn log_action(&self, caller: &Caller, action: &Action<'_>, user_agent: Option<&str>, job: Option<&Id>) {
+        let logged = async {
+            let fields = match job {
+                Some(job) => self.job_fields(&caller.planroom, &[job]).await?.remove(job),
+                None => None,
+            };
+            let row = sources::action_row(action, caller, jiff::Timestamp::now(), user_agent, fields.as_ref());
+            self.log_activity(&caller.planroom, &[row]).await
+        };
+        if let Err(err) = logged.await {
+            tracing::error!(error = %err.chain(), event_name = action.event_name, "user activity row not stored");
+        }
+    }
+
+    /// The row fields of `jobs` (one GetItem each, side by side); an unregistered job has only its id.
+    pub async fn job_fields(&self, planroom: &Id, jobs: &[&Id]) -> Result<HashMap<Id, JobFields>> {
+        let reads = jobs.iter().map(|id| async move {
+            let job = self.get_job(planroom, id).await?;
+            Ok::<_, Error>(((*id).clone(), JobFields::of(id, job.as_ref())))
+        });
+        Ok(futures::future::try_join_all(reads).await?.into_iter().collect())
+    }
+
+    /// For each of `event_ids` posted by `user_id` now (`at`), the time its row is stored at:
+    /// `at` for an id not seen in the last 7 days (remembered from now on), else the time it was
+    /// first posted, so a retry finds its row instead of making another. One conditional
+    /// PutItem per id, side by side.
+    pub async fn claim_event_ids(
+        &self,
+        planroom: &Id,
+        user_id: &str,
+        event_ids: &[&str],
+        at: &str,
+    ) -> Result<Vec<String>> {
+        let expires_at = jiff::Timestamp::now().as_second() + EVENT_ID_RETENTION_SECONDS;
+        let claims = event_ids.iter().map(|event_id| async move {
+            let pk =
+                format!("P#{}#UAE#{}#{}", keys::part(planroom.as_str()), keys::part(user_id), keys::part(event_id));
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(&pk))
+                .item("sk", s(keys::EVENT_SK))
+                .item("type", s("user_activity_event"))
+                .item("at", s(at))
+                .item(TTL_ATTRIBUTE, n(expires_at))
+                .condition_expression("attribute_not_exists(pk)");
+            match send("remembering an event id", || put.clone().send()).await? {
+                Ok(_) => Ok(at.to_owned()),
+                Err(err) if retry::condition_failed(&err) => {
+                    let out = retry::send_ok("reading a remembered event id", || {
+                        self.client
+                            .get_item()
+                            .table_name(&self.table)
+                            .consistent_read(true)
+                            .key("pk", s(&pk))
+                            .key("sk", s(keys::EVENT_SK))
+                            .send()
+                    })
+                    .await?;
+                    let first = out.item.as_ref().and_then(|i| get_s(i, "at")).map(str::to_owned);
+                    first
+                        .ok_or_else(|| Error::internal("reading a remembered event id", "it vanished after a conflict"))
+                }
+                Err(err) => Err(retry::broken("remembering an event id", &err)),
+            }
+        });
+        futures::future::try_join_all(claims).await
+    }
+
+    /// Every row of `planroom` in `[from, to)` that passes `filters`, counted by `grouping`:
+    /// every day and shard of the window read side by side (the order of rows does not matter),
+    /// each item reduced to the fields the filters and groups name.
+    pub async fn activity_groups(
+        &self,
+        planroom: &Id,
+        (from, to): (Timestamp, Timestamp),
+        filters: &Filters,
+        grouping: &Grouping,
+    ) -> Result<Counter> {
+        let mut names: Vec<&'static str> = grouping.fields().iter().map(|f| f.name()).collect();
+        names.extend(filters.fields().map(|f| f.name()));
+        names.sort_unstable();
+        names.dedup();
+        let (low, high) = bounds(from, to);
+        let shards = self.activity.shards;
+        let partitions: Vec<String> = partition::days(from, to)
+            .iter()
+            .flat_map(|day| (0..shards).map(move |shard| partition::pk(planroom, day, shard)))
+            .collect();
+        let reads = partitions.into_iter().map(|pk| {
+            let names = &names;
+            let (low, high) = (&low, &high);
+            async move {
+                let mut query = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+                    .expression_attribute_values(":pk", s(pk))
+                    .expression_attribute_values(":low", s(low))
+                    .expression_attribute_values(":high", s(high));
+                let projection: Vec<String> = (0..names.len()).map(|i| format!("#f{i}")).collect();
+                for (i, name) in names.iter().enumerate() {
+                    query = query.expression_attribute_names(format!("#f{i}"), *name);
+                }
+                if !names.is_empty() {
+                    query = query.projection_expression(projection.join(", "));
+                }
+                let mut counter = Counter::default();
+                let mut start = None;
+                loop {
+                    let q = query.clone().set_exclusive_start_key(start.take());
+                    let out = retry::send_ok("reading user activity", || q.clone().send()).await?;
+                    for item in out.items.unwrap_or_default() {
+                        let row = item_row(&item);
+                        if filters.matches(&row) {
+                            grouping.add(&mut counter, &row);
+                        }
+                    }
+                    match out.last_evaluated_key {
+                        Some(key) => start = Some(key),
+                        None => return Ok::<_, Error>(counter),
+                    }
+                }
+            }
+        });
+        let counters: Vec<Counter> =
+            futures::stream::iter(reads).buffer_unordered(PARALLEL_PARTITIONS).try_collect().await?;
+        let mut total = Counter::default();
+        for counter in counters {
+            total.merge(counter);
+        }
+        Ok(total)
+    }
+
     /// Stores `rows` of `planroom` (BatchWriteItem, 25 a request, a few side by side), each
     /// expiring at `expires_at` (epoch seconds). Idempotent: a row stored again replaces itself.
     pub async fn put_activity_rows(&self, planroom: &Id, rows: &[Row], shards: u32, expires_at: i64) -> Result<()> {
         let items = rows.iter().map(|row| row_item(planroom, row, shards, expires_at)).collect::<Result<Vec<_>>>()?;
-        let chunks: Vec<Vec<Item>> = items.chunks(BATCH).map(<[Item]>::to_vec).collect();
-        futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk, "storing user activity")))
-            .buffer_unordered(PARALLEL_BATCHES)
-            .try_collect::<()>()
-            .await
+        self.write_items(items, "storing user activity").await
     }
 
     /// A page of at most `limit` rows of `planroom` with `event_timestamp` in `[from, to)` that
@@ -98,9 +302,7 @@ impl DynamoStore {
         start: Option<Cursor>,
     ) -> Result<RowPage> {
         let days = partition::days(from, to);
-        let low = time::format(from);
-        // `to` is exclusive: up to its last millisecond before, any event id.
-        let high = format!("{}$", time::format(to - jiff::SignedDuration::from_millis(1)));
+        let (low, high) = bounds(from, to);
         let (mut day, mut after) = match start {
             Some(c) => (c.phase as usize, c.key),
             None => (0, BTreeMap::new()),
@@ -166,6 +368,12 @@ impl DynamoStore {
         let next = (day < days.len()).then_some(Cursor { phase: day as u32, key: after });
         Ok(RowPage { rows, next })
     }
+}
+
+/// The sort-key range of `[from, to)`: `to` is exclusive, so up to its last millisecond before,
+/// any event id.
+fn bounds(from: Timestamp, to: Timestamp) -> (String, String) {
+    (time::format(from), format!("{}$", time::format(to - jiff::SignedDuration::from_millis(1))))
 }
 
 #[cfg(test)]

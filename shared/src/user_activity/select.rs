@@ -109,6 +109,16 @@ impl Filters {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The filtered fields.
+    pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        self.0.keys().copied()
+    }
+
+    /// A stable text of the filters (a cursor's scope).
+    pub fn describe(&self) -> String {
+        self.0.iter().map(|(f, v)| format!("{}={}", f.name(), Value::from(v.clone()))).collect::<Vec<_>>().join("&")
+    }
 }
 
 /// One output row: the chosen fields in order (and `count` last in a group).
@@ -159,6 +169,20 @@ pub struct Counter {
     groups: HashMap<String, (Vec<Value>, u64)>,
 }
 
+impl Counter {
+    /// Adds the counts of `other` (rows of other partitions).
+    pub fn merge(&mut self, other: Counter) {
+        for (id, (key, count)) in other.groups {
+            self.groups.entry(id).or_insert((key, 0)).1 += count;
+        }
+    }
+
+    /// Rows counted in all groups.
+    pub fn rows(&self) -> u64 {
+        self.groups.values().map(|(_, n)| n).sum()
+    }
+}
+
 impl Grouping {
     /// `group_by=a,b` (at least one field, each once).
     pub fn parse(text: &str) -> Result<Self, Error> {
@@ -168,6 +192,11 @@ impl Grouping {
     /// The column names, then `count` (the CSV header of a grouped export).
     pub fn names(&self) -> Vec<&'static str> {
         self.0.iter().map(|f| f.name()).chain(["count"]).collect()
+    }
+
+    /// The grouped fields.
+    pub fn fields(&self) -> &[Field] {
+        &self.0
     }
 
     /// Counts `row` in its group.

@@ -158,3 +158,52 @@ async fn a_tracked_link_redirects_within_3_s_whatever_the_table_does() {
     let stored = app.stored(&app.planroom).await;
     assert!(number(records(&stored)[0], "count") >= 1);
 }
+
+fn activity_rows(items: &[Item]) -> Vec<&Item> {
+    items.iter().filter(|i| text(i, "type") == "user_activity").collect()
+}
+
+#[tokio::test]
+async fn a_row_write_throttled_past_the_budget_is_a_503_and_the_retry_stores_it_once() {
+    let budget = Duration::from_secs(2);
+    let (app, proxy) = TestApp::behind_proxy(Options { request_budget: budget, ..Options::default() }).await;
+    let token = app.customer("zoe@acme.test", "acme");
+    let events =
+        json!([{"event_id": "ev-1", "job_id": "job-1", "activity": "view", "object": {"kind": "file", "id": "f-1"}}]);
+    // The access is applied, then every row write is throttled until the budget runs out.
+    proxy.add(Rule::on("BatchWriteItem", error("ProvisionedThroughputExceededException", "slow down")));
+    let answer = app.post_events(&token, events.clone()).await;
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert!(proxy.calls("BatchWriteItem").len() > 1, "throttled writes are retried");
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(number(records(&stored)[0], "count"), 1);
+    assert!(activity_rows(&stored).is_empty());
+    // The client retries the same event: the access is not counted again, its row is stored once.
+    proxy.clear();
+    for _ in 0..2 {
+        let retry = app.post_events(&token, events.clone()).await;
+        assert_eq!(retry.status, 200, "{:?}", retry.body);
+        assert_eq!(retry.body["results"][0]["count"], 1);
+    }
+    let stored = app.stored(&app.planroom).await;
+    assert_eq!(number(records(&stored)[0], "count"), 1);
+    let rows = activity_rows(&stored);
+    assert_eq!(rows.len(), 1, "one row for the event, however often it was sent");
+    assert_eq!(text(rows[0], "event_id"), "ev-1");
+
+    // A user event whose id was remembered but whose row was not stored: the retry stores it.
+    proxy.add(Rule::on("BatchWriteItem", error("ProvisionedThroughputExceededException", "slow down")));
+    let sign = json!({"events": [{"event_id": "ack-1", "event_type": "Sign", "event_name": "Addendum acknowledged", "tool_name": "Bids"}]});
+    let refused = app.json("POST", "/v1/user-activity", Some(&token), &sign).await;
+    assert_eq!(refused.status, 503, "{:?}", refused.body);
+    proxy.clear();
+    // Throttled answers to remembering the id are retried within the budget.
+    proxy.add(Rule::on("PutItem", error("ThrottlingException", "slow down")).containing("UAE").times(2));
+    for _ in 0..2 {
+        let answer = app.json("POST", "/v1/user-activity", Some(&token), &sign).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+    }
+    let stored = app.stored(&app.planroom).await;
+    let signs: Vec<_> = activity_rows(&stored).into_iter().filter(|i| text(i, "event_id") == "ack-1").collect();
+    assert_eq!(signs.len(), 1);
+}

@@ -60,8 +60,14 @@ async fn a_scanners_session_records_only_automated_activity_and_a_persons_later_
         let answer = app.post_contact_events(&session, json!([view("job-1", "a-101"), view("job-1", "add-3")])).await;
         assert_eq!(answer.status, 200, "{:?}", answer.body);
         let stored = app.stored(&app.planroom).await;
-        let automated: Vec<_> = stored.iter().filter(|i| text(i, "automated_reason") == reason).collect();
+        let automated: Vec<_> = stored
+            .iter()
+            .filter(|i| text(i, "automated_reason") == reason && text(i, "type") == "first_access")
+            .collect();
         assert_eq!(automated.len(), 2, "the link hit and the session's two files, as {reason}: {stored:?}");
+        let rows =
+            stored.iter().filter(|i| text(i, "automated_reason") == reason && text(i, "type") == "user_activity");
+        assert_eq!(rows.count(), 3, "every hit is a row, automated, with its reason");
     }
     let stored = app.stored(&app.planroom).await;
     assert!(with_sk(&stored, "FA#").is_empty(), "no human first access");

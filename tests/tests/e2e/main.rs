@@ -12,3 +12,4 @@ mod jobs;
 mod links;
 mod queries;
 mod user_activity;
+mod user_activity_api;
