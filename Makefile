@@ -1,5 +1,5 @@
 # The two set-up commands of a fresh machine: `make dev` and `make test`.
-.PHONY: dev test test-unit test-e2e test-browser web check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev sam-validate sam-build
+.PHONY: dev test test-unit test-e2e test-browser web check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev bench-activity sam-validate sam-build
 
 dev: ## run the whole service locally on 127.0.0.1:3000
 	scripts/dev.sh
@@ -53,6 +53,9 @@ bench: ## benchmarks; figures in BENCHMARKS.md (about 15 minutes)
 
 bench-dev: ## the HTTP benchmarks through a dev server of their own (about 10 minutes)
 	scripts/bench-dev.sh
+
+bench-activity: ## the User Activity dataset at 1,000,000 rows (about 45 minutes; ROWS=... for fewer)
+	scripts/bench-activity.sh
 
 sam-validate: ## sam validate --lint (own venv .venv-sam)
 	scripts/sam.sh validate

@@ -10,8 +10,11 @@
 //! - `export --job J --format csv|pdf`: generates a detailed report with the worker; rows per second
 //!   and the process's peak memory;
 //! - `render --rows N --format csv|pdf`: the same writers and multipart upload fed generated rows,
-//!   to measure generation apart from the stand-in's reads.
+//!   to measure generation apart from the stand-in's reads;
+//! - `load-activity --rows N`, `activity-cost --rows N`, `activity-export`: the User Activity
+//!   dataset's 31-day window of N rows, what its reads cost, and its CSV export.
 
+mod activity;
 mod cost;
 mod counter;
 mod http;
@@ -72,6 +75,9 @@ async fn main() -> Fallible {
         Some("page-cost") => page_cost(&store, &counter, &job).await,
         Some("list") => list(&sdk, &store, &counter, &job).await,
         Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
+        Some("load-activity") => activity::load(&store, number("--rows", 1_000_000)).await,
+        Some("activity-cost") => activity::cost(&store, &counter, number("--rows", 1_000_000)).await,
+        Some("activity-export") => activity::export(&sdk, &store).await,
         Some("render") => {
             render(&sdk, &store, number("--rows", 200_000), flag("--format").as_deref() == Some("pdf")).await
         }

@@ -7,7 +7,7 @@
 //! Rows are written after what they describe (BatchWriteItem, one write unit a row), keyed by
 //! their event's id and the time it was first applied, so a retried event rewrites its own row.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
@@ -15,7 +15,6 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::JobStore;
-use super::page::{self, PageArgs};
 use super::retry::{self, send};
 use super::{DynamoStore, Item, get_s, n, s};
 use crate::caller::Caller;
@@ -292,6 +291,12 @@ impl DynamoStore {
 
     /// A page of at most `limit` rows of `planroom` with `event_timestamp` in `[from, to)` that
     /// pass `filters`, newest first, from `start` (the first page when `None`).
+    ///
+    /// A merge of the day's shards: each shard is read in small batches (a fair share of the page
+    /// each, 1,000 items when filtering), side by side, and a row is taken only while every shard
+    /// that may still hold a newer one has one in hand, so rows come newest first and each is read
+    /// about once. A page stops after [`MAX_ITEMS_READ`] items read, with fewer rows and a cursor
+    /// (a sparse filter over a large window never runs past the request's time).
     pub async fn activity_page(
         &self,
         planroom: &Id,
@@ -302,72 +307,134 @@ impl DynamoStore {
         start: Option<Cursor>,
     ) -> Result<RowPage> {
         let days = partition::days(from, to);
-        let (low, high) = bounds(from, to);
-        let (mut day, mut after) = match start {
+        let bounds = bounds(from, to);
+        let (mut day, mut positions) = match start {
             Some(c) => (c.phase as usize, c.key),
             None => (0, BTreeMap::new()),
         };
+        let batch = if filters.is_empty() { (limit.div_ceil(shards.max(1) as usize) + 1).clamp(2, 1000) } else { 1000 };
         let mut rows: Vec<Row> = Vec::new();
-        while day < days.len() && rows.len() < limit {
-            let want = limit - rows.len();
-            let reads = (0..shards).filter_map(|shard| {
-                let state = after.get(&format!("s{shard}")).cloned();
-                if state.as_deref() == Some("") {
-                    return None; // this shard's day is read
+        let mut read = 0usize;
+        while day < days.len() && rows.len() < limit && read < MAX_ITEMS_READ {
+            let mut reads: Vec<ShardRead> = (0..shards)
+                .filter_map(|shard| {
+                    let at = positions.get(&format!("s{shard}")).cloned();
+                    (at.as_deref() != Some("")).then(|| ShardRead {
+                        shard,
+                        pk: partition::pk(planroom, &days[day], shard),
+                        began: at.clone(),
+                        next: at,
+                        held: VecDeque::new(),
+                        ended: false,
+                        taken: None,
+                    })
+                })
+                .collect();
+            while rows.len() < limit && read < MAX_ITEMS_READ {
+                let empty: Vec<usize> =
+                    (0..reads.len()).filter(|&i| reads[i].held.is_empty() && !reads[i].ended).collect();
+                if !empty.is_empty() {
+                    let batches = empty.iter().map(|&i| self.shard_batch(&reads[i], &bounds, batch));
+                    for (&i, (items, last)) in empty.iter().zip(futures::future::try_join_all(batches).await?) {
+                        read += items.len();
+                        let shard = &mut reads[i];
+                        for item in items {
+                            let sk = get_s(&item, "sk").unwrap_or_default().to_owned();
+                            let row = item_row(&item);
+                            if filters.matches(&row) {
+                                shard.held.push_back((sk, row));
+                            }
+                        }
+                        shard.ended = last.is_none();
+                        shard.next = last.or(shard.next.take());
+                    }
+                    continue;
                 }
-                let pk = partition::pk(planroom, &days[day], shard);
-                let query = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
-                    .expression_attribute_values(":pk", s(pk.clone()))
-                    .expression_attribute_values(":low", s(low.clone()))
-                    .expression_attribute_values(":high", s(high.clone()))
-                    .scan_index_forward(false);
-                let start = state.map(|sk| BTreeMap::from([("pk".to_owned(), pk), ("sk".to_owned(), sk)]));
-                let args = PageArgs { limit: want, start };
-                Some(Box::pin(async move {
-                    let read = page::read(query, None, args, |item| filters.matches(&item_row(item))).await?;
-                    Ok::<_, Error>((shard, read))
-                }))
-            });
-            let pages = futures::future::try_join_all(reads).await?;
-            // Newest first across the shards: take `want`, and note where each shard stopped.
-            let mut merged: Vec<(String, u32, Item)> = Vec::new();
-            let mut read_of: HashMap<u32, (usize, bool)> = HashMap::new(); // rows returned, day ended
-            for (shard, read) in pages {
-                read_of.insert(shard, (read.items.len(), read.next.is_none()));
-                for item in read.items {
-                    merged.push((get_s(&item, "sk").unwrap_or_default().to_owned(), shard, item));
+                let newest = (0..reads.len())
+                    .filter(|&i| !reads[i].held.is_empty())
+                    .max_by(|&a, &b| reads[a].held[0].0.cmp(&reads[b].held[0].0));
+                let Some(i) = newest else { break }; // every shard of the day is read
+                if let Some((sk, row)) = reads[i].held.pop_front() {
+                    reads[i].taken = Some(sk);
+                    rows.push(row);
                 }
             }
-            merged.sort_by(|a, b| b.0.cmp(&a.0));
-            merged.truncate(want);
-            let mut taken: HashMap<u32, (usize, String)> = HashMap::new(); // rows taken, last sort key
-            for (sk, shard, item) in merged {
-                let entry = taken.entry(shard).or_default();
-                *entry = (entry.0 + 1, sk);
-                rows.push(item_row(&item));
-            }
-            for (shard, (returned, ended)) in read_of {
-                let state = match taken.remove(&shard) {
-                    Some((count, _)) if count == returned && ended => String::new(),
-                    None if returned == 0 && ended => String::new(),
-                    Some((_, last)) => last,
-                    None => continue, // nothing of it taken: it starts where it did
+            positions.clear();
+            let mut day_read = true;
+            for shard in &reads {
+                let at = if !shard.held.is_empty() {
+                    // What it holds is read again from the last row taken.
+                    shard.taken.clone().or_else(|| shard.began.clone())
+                } else if shard.ended {
+                    Some(String::new())
+                } else {
+                    shard.next.clone()
                 };
-                after.insert(format!("s{shard}"), state);
+                day_read &= at.as_deref() == Some("");
+                if let Some(at) = at {
+                    positions.insert(format!("s{}", shard.shard), at);
+                }
             }
-            let day_read = (0..shards).all(|shard| after.get(&format!("s{shard}")).is_some_and(String::is_empty));
             if day_read {
                 day += 1;
-                after.clear();
+                positions.clear();
+            } else {
+                // Shards done before this page stay done.
+                for shard in 0..shards {
+                    if !reads.iter().any(|r| r.shard == shard) {
+                        positions.insert(format!("s{shard}"), String::new());
+                    }
+                }
             }
         }
-        let next = (day < days.len()).then_some(Cursor { phase: day as u32, key: after });
+        let next = (day < days.len()).then_some(Cursor { phase: day as u32, key: positions });
         Ok(RowPage { rows, next })
     }
+
+    /// One batch of a shard's day, newest first, after its position; with the sort key of the
+    /// last item read when more may follow.
+    async fn shard_batch(
+        &self,
+        read: &ShardRead,
+        (low, high): &(String, String),
+        batch: usize,
+    ) -> Result<(Vec<Item>, Option<String>)> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(&read.pk))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high))
+            .scan_index_forward(false)
+            .limit(i32::try_from(batch).unwrap_or(1000));
+        if let Some(after) = &read.next {
+            query = query.exclusive_start_key("pk", s(&read.pk)).exclusive_start_key("sk", s(after));
+        }
+        let out = retry::send_ok("reading user activity", || query.clone().send()).await?;
+        let last = out.last_evaluated_key.as_ref().and_then(|k| get_s(k, "sk")).map(str::to_owned);
+        Ok((out.items.unwrap_or_default(), last))
+    }
+}
+
+/// Most items one page reads before it answers with what it found and a cursor.
+pub const MAX_ITEMS_READ: usize = 20_000;
+
+/// Where the read of one shard's day stands within a page.
+struct ShardRead {
+    shard: u32,
+    pk: String,
+    /// The position the page started from (`None`: the newest end).
+    began: Option<String>,
+    /// The position the next batch starts after.
+    next: Option<String>,
+    /// Rows read, passing the filters, not yet taken, newest first.
+    held: VecDeque<(String, Row)>,
+    /// Whether the shard's day is read to its end.
+    ended: bool,
+    /// The sort key of the last row taken.
+    taken: Option<String>,
 }
 
 /// The sort-key range of `[from, to)`: `to` is exclusive, so up to its last millisecond before,
