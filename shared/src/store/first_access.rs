@@ -77,7 +77,13 @@ impl DynamoStore {
                     first: get_bool(&item, "result_first"),
                     first_at: get_s(&item, "result_first_at").unwrap_or_default().to_owned(),
                     count: get_n(&item, "result_count"),
-                    at: get_s(&item, "at").unwrap_or(capture.at).to_owned(),
+                    // Only its own retry rewrites the row of an event: an id first used by another
+                    // individual makes none (its row stays theirs).
+                    at: if get_s(&item, "individual_id") == Some(capture.individual.id.as_str()) {
+                        get_s(&item, "at").unwrap_or(capture.at).to_owned()
+                    } else {
+                        String::new()
+                    },
                 };
                 stored.events.insert(get_s(&item, "event_id").unwrap_or_default().to_owned(), result);
             } else {
@@ -104,7 +110,7 @@ impl DynamoStore {
                 .set_keys(Some(keys))
                 .consistent_read(true)
                 .projection_expression(
-                    "pk, sk, #count, first_at, event_id, result_first, result_first_at, result_count, #at",
+                    "pk, sk, #count, first_at, event_id, result_first, result_first_at, result_count, #at, individual_id",
                 )
                 .expression_attribute_names("#count", "count")
                 .expression_attribute_names("#at", "at")

@@ -132,14 +132,27 @@ impl DynamoStore {
         user_agent: Option<&str>,
     ) -> Result<Vec<Recorded>> {
         let results = self.record(capture).await?;
-        let mut ids: Vec<&Id> = capture.events.iter().map(|e| &e.job).collect();
-        ids.sort();
-        ids.dedup();
-        let jobs = self.job_fields(capture.planroom, &ids).await?;
-        let job_of = |id: &Id| jobs.get(id).cloned().unwrap_or_else(|| JobFields::of(id, None));
-        let rows = sources::capture_rows(kind, capture, &results, user, user_agent, &job_of);
-        self.log_activity(capture.planroom, &rows).await?;
-        Ok(results)
+        let logged = async {
+            let mut ids: Vec<&Id> = capture.events.iter().map(|e| &e.job).collect();
+            ids.sort();
+            ids.dedup();
+            let jobs = self.job_fields(capture.planroom, &ids).await?;
+            let job_of = |id: &Id| jobs.get(id).cloned().unwrap_or_else(|| JobFields::of(id, None));
+            let rows = sources::capture_rows(kind, capture, &results, user, user_agent, &job_of);
+            self.log_activity(capture.planroom, &rows).await
+        };
+        match logged.await {
+            Ok(()) => Ok(results),
+            // Every event has its id: the client's retry is answered, not counted again, and
+            // stores the rows. Without ids a retry would count the accesses twice: the rows are
+            // lost instead, and the log says so.
+            Err(err) if capture.events.iter().all(|e| e.event_id.is_some()) => Err(err),
+            Err(err) => {
+                tracing::error!(error = %err.chain(), events = capture.events.len(),
+                    "user activity rows not stored (events without event_id: not retried)");
+                Ok(results)
+            }
+        }
     }
 
     /// Appends the row of one of the service's own write actions by `caller` (in `job`, if it is
@@ -312,7 +325,9 @@ impl DynamoStore {
             Some(c) => (c.phase as usize, c.key),
             None => (0, BTreeMap::new()),
         };
-        let batch = if filters.is_empty() { (limit.div_ceil(shards.max(1) as usize) + 1).clamp(2, 1000) } else { 1000 };
+        // A round of batches stays well under the page's cap, so every page takes rows or moves on.
+        let most = (MAX_ITEMS_READ / (2 * shards.max(1) as usize)).clamp(2, 1000);
+        let batch = if filters.is_empty() { (limit.div_ceil(shards.max(1) as usize) + 1).clamp(2, most) } else { most };
         let mut rows: Vec<Row> = Vec::new();
         let mut read = 0usize;
         while day < days.len() && rows.len() < limit && read < MAX_ITEMS_READ {
@@ -330,10 +345,13 @@ impl DynamoStore {
                     })
                 })
                 .collect();
-            while rows.len() < limit && read < MAX_ITEMS_READ {
+            while rows.len() < limit {
                 let empty: Vec<usize> =
                     (0..reads.len()).filter(|&i| reads[i].held.is_empty() && !reads[i].ended).collect();
                 if !empty.is_empty() {
+                    if read >= MAX_ITEMS_READ {
+                        break; // what is held is taken on the next page
+                    }
                     let batches = empty.iter().map(|&i| self.shard_batch(&reads[i], &bounds, batch));
                     for (&i, (items, last)) in empty.iter().zip(futures::future::try_join_all(batches).await?) {
                         read += items.len();
@@ -440,7 +458,8 @@ struct ShardRead {
 /// The sort-key range of `[from, to)`: `to` is exclusive, so up to its last millisecond before,
 /// any event id.
 fn bounds(from: Timestamp, to: Timestamp) -> (String, String) {
-    (time::format(from), format!("{}$", time::format(to - jiff::SignedDuration::from_millis(1))))
+    let last = to.checked_sub(jiff::SignedDuration::from_millis(1)).unwrap_or(to);
+    (time::format(from), format!("{}$", time::format(last)))
 }
 
 #[cfg(test)]

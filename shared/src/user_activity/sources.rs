@@ -89,7 +89,8 @@ pub fn new_event_id() -> String {
 
 /// One row per event of `capture`, repeats included. `results` are what the capture answered:
 /// an event applied before (a retry) keeps the time it was first applied, so its row has the key
-/// it had and is stored once. `jobs` gives each event's job fields.
+/// it had and is stored once; an event whose id another individual used first (its time empty)
+/// has no row. `jobs` gives each event's job fields.
 pub fn capture_rows(
     kind: CaptureKind,
     capture: &Capture<'_>,
@@ -103,7 +104,8 @@ pub fn capture_rows(
         .iter()
         .zip(results)
         .filter_map(|(event, result)| {
-            let at = result.at.parse::<Timestamp>().ok().or_else(|| capture.at.parse().ok())?;
+            // An empty time: the id was first used by someone else, whose row is not this one's.
+            let at = result.at.parse::<Timestamp>().ok()?;
             let said = event
                 .device
                 .as_deref()

@@ -16,6 +16,10 @@ pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<(Timestamp, Timesta
             .ok_or_else(|| format!("{name} must be an RFC 3339 instant or a date (YYYY-MM-DD)"))
     };
     let (from, to) = (instant("from", from)?, instant("to", to)?);
+    let (first, last) = (Timestamp::UNIX_EPOCH, Timestamp::from_second(253_402_300_799).unwrap_or(Timestamp::MAX));
+    if from < first || to > last {
+        return Err("from and to must be between 1970-01-01 and 9999-12-31".into());
+    }
     if to <= from {
         return Err("to must be after from".into());
     }
@@ -42,6 +46,7 @@ mod tests {
             (Some("yesterday"), Some("2026-11-01")),
             (None, Some("2026-11-01")),
             (Some("2026-11-01"), Some(" ")),
+            (Some("-009999-01-02T01:59:59Z"), Some("-009999-01-02T01:59:59.0005Z")),
         ] {
             assert!(parse(from, to).is_err(), "{from:?} {to:?}");
         }

@@ -465,3 +465,16 @@ async fn the_csv_export_equals_the_query_row_for_row() {
         .collect();
     assert_eq!(groups[1..].to_vec(), want);
 }
+
+#[tokio::test]
+async fn an_event_id_someone_else_used_first_never_rewrites_their_row() {
+    let app = TestApp::spawn().await;
+    let zoe = app.customer("zoe@bidder.test", "acme");
+    let sam = app.customer("sam@builder.test", "rival");
+    let on = |file: &str| json!([{"event_id": "e-1", "job_id": "job-1", "activity": "view", "object": {"kind": "file", "id": file}}]);
+    assert_eq!(app.post_events(&zoe, on("f-zoe")).await.status, 200);
+    assert_eq!(app.post_events(&sam, on("f-sam")).await.status, 200);
+    let all = Box::pin(rows(&app, &app.staff(), "event_id=e-1")).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!((&all[0]["user_email"], &all[0]["object_id"]), (&json!("zoe@bidder.test"), &json!("f-zoe")));
+}
