@@ -24,6 +24,7 @@ use lambda_http::Body;
 use shared::config::{self, ClaimNames, ConfigError};
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore};
+use shared::user_activity::ActivitySettings;
 use tokio::net::TcpListener;
 
 pub use authorizer::DevAuthorizer;
@@ -96,7 +97,8 @@ pub fn gateway_with(
     settings: &Settings,
     public_base: &str,
 ) -> Result<Gateway, ConfigError> {
-    gateway_on(DynamoStore::from_sdk(sdk, &settings.table), sdk, settings, public_base)
+    let store = DynamoStore::from_sdk(sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
+    gateway_on(store, sdk, settings, public_base)
 }
 
 /// Builds the gateway on a store of the caller's (benchmarks count its requests), creating nothing.
@@ -148,7 +150,8 @@ pub async fn run_worker_through(
     settings: &Settings,
 ) -> Result<(), ConfigError> {
     let bucket = local_bucket(sdk, settings).await?;
-    let worker = Worker::new(DynamoStore::from_sdk(worker_sdk, &settings.table), bucket);
+    let store = DynamoStore::from_sdk(worker_sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
+    let worker = Worker::new(store, bucket);
     let drainer = Drainer::new(DynamoStore::from_sdk(sdk, &settings.table), aws_sdk_dynamodbstreams::Client::new(sdk));
     stream::feed_worker(sdk, &settings.table, &worker, &drainer).await;
     Ok(())
