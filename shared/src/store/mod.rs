@@ -35,12 +35,19 @@ pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
     activity: ActivitySettings,
+    /// The planroom days this process has marked as holding User Activity rows.
+    marked_days: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl DynamoStore {
     /// Wraps a client for `table`.
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into(), activity: ActivitySettings::default() }
+        DynamoStore {
+            client,
+            table: table.into(),
+            activity: ActivitySettings::default(),
+            marked_days: std::sync::Arc::default(),
+        }
     }
 
     /// The same store keeping User Activity rows as `settings` say.

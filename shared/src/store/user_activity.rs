@@ -31,8 +31,9 @@ use crate::{Error, Result, keys, time};
 
 /// How long a posted event's id is remembered (a retry within it is answered, not stored again).
 pub const EVENT_ID_RETENTION_SECONDS: i64 = super::first_access::EVENT_ID_RETENTION_SECONDS;
-/// Partitions a grouped read or an export reads side by side.
-const PARALLEL_PARTITIONS: usize = 16;
+/// Partitions a grouped read reads side by side (each answer is small: only the grouped and
+/// filtered fields come back).
+const PARALLEL_PARTITIONS: usize = 64;
 
 const BATCH: usize = 25;
 const PARALLEL_BATCHES: usize = 4;
@@ -42,8 +43,8 @@ const PARALLEL_BATCHES: usize = 4;
 pub struct RowPage {
     /// Newest first.
     pub rows: Vec<Row>,
-    /// `None` on the last page. `phase` is the day (0 = newest), `key` holds, per shard `s{n}`,
-    /// the sort key of the last row returned (or `""` once the shard's day is read).
+    /// `None` on the last page. `key` holds the day (`d`) and, per shard `s{n}`, the sort key of
+    /// the last row returned (or `""` once the shard's day is read).
     pub next: Option<Cursor>,
 }
 
@@ -111,7 +112,66 @@ impl DynamoStore {
             .iter()
             .map(|row| row_item(planroom, row, settings.shards, expires(row)))
             .collect::<Result<Vec<_>>>()?;
+        self.mark_days(planroom, &items).await?;
         self.write_items(items, "storing user activity").await
+    }
+
+    /// Lists the days of `items` in the planroom's day list before the rows are stored (so no
+    /// stored row is ever on an unlisted day); once per day and process.
+    async fn mark_days(&self, planroom: &Id, items: &[Item]) -> Result<()> {
+        let list = partition::days_pk(planroom);
+        let mut days: Vec<&str> = items.iter().filter_map(|i| get_s(i, "sk")).filter_map(|sk| sk.get(..10)).collect();
+        days.sort_unstable();
+        days.dedup();
+        let known = |day: &str| {
+            self.marked_days.lock().map(|m| m.contains(&format!("{}\0{list}\0{day}", self.table))).unwrap_or(false)
+        };
+        let new: Vec<&str> = days.into_iter().filter(|d| !known(d)).collect();
+        let puts = new.iter().map(|day| {
+            let start = time::parse_instant(day).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            // Listed a day longer than any row of the day is kept.
+            let expires_at = self.activity.expires_at(start) + 2 * 24 * 3600;
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(&list))
+                .item("sk", s(*day))
+                .item("type", s("user_activity_day"))
+                .item(TTL_ATTRIBUTE, n(expires_at));
+            async move { retry::send_ok("listing a day of user activity", || put.clone().send()).await }
+        });
+        futures::future::try_join_all(puts).await?;
+        if let Ok(mut marked) = self.marked_days.lock() {
+            marked.extend(new.iter().map(|day| format!("{}\0{list}\0{day}", self.table)));
+        }
+        Ok(())
+    }
+
+    /// The UTC days of `[from, to)` the planroom has rows on, newest first (one Query).
+    async fn active_days(&self, planroom: &Id, from: Timestamp, to: Timestamp) -> Result<Vec<String>> {
+        let window = partition::days(from, to);
+        let (Some(last), Some(first)) = (window.first(), window.last()) else { return Ok(Vec::new()) };
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
+            .expression_attribute_values(":pk", s(partition::days_pk(planroom)))
+            .expression_attribute_values(":first", s(first))
+            .expression_attribute_values(":last", s(last))
+            .scan_index_forward(false);
+        let mut days = Vec::new();
+        let mut start = None;
+        loop {
+            let q = query.clone().set_exclusive_start_key(start.take());
+            let out = retry::send_ok("listing the days of user activity", || q.clone().send()).await?;
+            days.extend(out.items.unwrap_or_default().iter().filter_map(|i| get_s(i, "sk").map(str::to_owned)));
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(days),
+            }
+        }
     }
 
     async fn write_items(&self, items: Vec<Item>, context: &str) -> Result<()> {
@@ -245,7 +305,9 @@ impl DynamoStore {
         names.dedup();
         let (low, high) = bounds(from, to);
         let shards = self.activity.shards;
-        let partitions: Vec<String> = partition::days(from, to)
+        let partitions: Vec<String> = self
+            .active_days(planroom, from, to)
+            .await?
             .iter()
             .flat_map(|day| (0..shards).map(move |shard| partition::pk(planroom, day, shard)))
             .collect();
@@ -299,6 +361,7 @@ impl DynamoStore {
     /// expiring at `expires_at` (epoch seconds). Idempotent: a row stored again replaces itself.
     pub async fn put_activity_rows(&self, planroom: &Id, rows: &[Row], shards: u32, expires_at: i64) -> Result<()> {
         let items = rows.iter().map(|row| row_item(planroom, row, shards, expires_at)).collect::<Result<Vec<_>>>()?;
+        self.mark_days(planroom, &items).await?;
         self.write_items(items, "storing user activity").await
     }
 
@@ -319,12 +382,20 @@ impl DynamoStore {
         limit: usize,
         start: Option<Cursor>,
     ) -> Result<RowPage> {
-        let days = partition::days(from, to);
         let bounds = bounds(from, to);
-        let (mut day, mut positions) = match start {
-            Some(c) => (c.phase as usize, c.key),
-            None => (0, BTreeMap::new()),
+        // The cursor names its day (`d`): days listed since (today's first rows) never shift it.
+        let (resume, mut positions) = match start {
+            Some(mut c) => (c.key.remove("d"), c.key),
+            None => (None, BTreeMap::new()),
         };
+        let mut days = self.active_days(planroom, from, to).await?;
+        if let Some(resume) = &resume {
+            days.retain(|d| d <= resume);
+            if days.first() != Some(resume) {
+                positions.clear(); // its day is gone (expired): the next day starts afresh
+            }
+        }
+        let mut day = 0;
         // A round of batches stays well under the page's cap, so every page takes rows or moves on.
         let most = (MAX_ITEMS_READ / (2 * shards.max(1) as usize)).clamp(2, 1000);
         let batch = if filters.is_empty() { (limit.div_ceil(shards.max(1) as usize) + 1).clamp(2, most) } else { most };
@@ -405,7 +476,10 @@ impl DynamoStore {
                 }
             }
         }
-        let next = (day < days.len()).then_some(Cursor { phase: day as u32, key: positions });
+        let next = days.get(day).map(|d| {
+            positions.insert("d".into(), d.clone());
+            Cursor { phase: 0, key: positions }
+        });
         Ok(RowPage { rows, next })
     }
 

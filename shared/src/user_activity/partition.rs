@@ -27,6 +27,12 @@ pub fn pk(planroom: &Id, day: &str, shard: u32) -> String {
     format!("P#{}#UA#{day}#{shard}", keys::part(planroom.as_str()))
 }
 
+/// The partition that lists the UTC days (sort key `YYYY-MM-DD`) a planroom has rows on, so a
+/// window reads only its days that hold any.
+pub fn days_pk(planroom: &Id) -> String {
+    format!("P#{}#UADAYS", keys::part(planroom.as_str()))
+}
+
 /// The sort key of a row: its timestamp (`…T…Z`, fixed width), then its id.
 pub fn sk(timestamp: &str, event_id: &str) -> String {
     format!("{timestamp}#{}", keys::part(event_id))

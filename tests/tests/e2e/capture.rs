@@ -130,10 +130,11 @@ async fn a_token_of_planroom_a_never_writes_into_planroom_b() {
     assert!(app.stored(&other).await.is_empty());
     let stored = app.stored(&app.planroom).await;
     assert!(stored.iter().all(|i| text(i, "pk").starts_with(&format!("P#{}#", app.planroom))));
-    let records: Vec<_> = stored.iter().filter(|i| text(i, "type") != "user_activity").collect();
+    let records: Vec<_> = stored.iter().filter(|i| !text(i, "type").starts_with("user_activity")).collect();
     assert_eq!(records.len(), 3, "job, summary and first access");
     let rows: Vec<_> = stored.iter().filter(|i| text(i, "type") == "user_activity").collect();
     assert_eq!(rows.len(), 2, "the view and the job registered, as User Activity rows");
+    assert!(stored.iter().any(|i| text(i, "type") == "user_activity_day"), "their day is listed");
 }
 
 #[tokio::test]

@@ -223,6 +223,18 @@ async fn filters_fields_and_groups_select_exactly_the_rows() {
     assert_eq!(mobile_downloads[0]["user_email"], "sam@builder.test");
     let staff_rows = rows(&app, &staff, "user_type=staff&event_type=Create/Update").await;
     assert_eq!(staff_rows.len(), 1);
+    // Numbers, booleans of the job and of the event, and dates filter by their typed value.
+    assert_eq!(rows(&app, &staff, "count=1&automated=false").await.len(), 8);
+    let demo = rows(&app, &staff, "job_is_demo=true").await;
+    assert_eq!((demo.len(), &demo[0]["job_id"]), (1, &json!("job-1")));
+    assert_eq!(rows(&app, &staff, "job_is_demo=false").await.len(), 0);
+    assert_eq!(rows(&app, &staff, "job_id=").await.len(), 7, "rows of no job");
+    let day = total[0]["event_date"].as_str().unwrap();
+    let on_day = total.iter().filter(|r| r["event_date"] == day).count();
+    assert_eq!(rows(&app, &staff, &format!("event_date={day}")).await.len(), on_day);
+    let one = &total[3];
+    let by_id = rows(&app, &staff, &format!("event_id={}", one["event_id"].as_str().unwrap())).await;
+    assert_eq!(by_id, std::slice::from_ref(one), "a row reads back whole by its id");
 
     // fields: exactly the columns asked, in the order asked.
     let narrow = read(&app, &staff, "fields=user_email,event_type,count&limit=3").await;
