@@ -292,6 +292,20 @@ impl TestApp {
         Blast(answer.body)
     }
 
+    /// Polls `GET /v1/exports/{export_id}` until the export is ready (or fails the test after 60 s).
+    pub async fn export_ready(&self, token: &str, export_id: &str) -> Value {
+        for _ in 0..300 {
+            let answer = self.send("GET", &format!("/v1/exports/{export_id}"), Some(token), None).await;
+            assert_eq!(answer.status, 200, "{:?}", answer.body);
+            match answer.body["status"].as_str() {
+                Some("ready") => return answer.body,
+                Some("pending" | "running") => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                _ => panic!("export did not succeed: {:?}", answer.body),
+            }
+        }
+        panic!("export {export_id} was not ready within 60 s");
+    }
+
     /// Follows a tracked link as a browser does (`GET`, a desktop Chrome user agent).
     pub async fn click(&self, url: &str) -> Answer {
         self.send_with("GET", url, &[("user-agent", BROWSER)], None).await

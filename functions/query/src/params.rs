@@ -13,8 +13,13 @@ pub const MAX_LIMIT: usize = 500;
 
 /// `limit`: 1 to 500, default 50.
 pub fn limit(req: &Request) -> Result<usize> {
+    limit_or(req, DEFAULT_LIMIT)
+}
+
+/// `limit`: 1 to 500, `default` when absent.
+pub fn limit_or(req: &Request, default: usize) -> Result<usize> {
     match http::typed_query(req, "limit") {
-        None => Ok(DEFAULT_LIMIT),
+        None => Ok(default),
         Some(text) => text
             .parse::<usize>()
             .ok()

@@ -14,18 +14,6 @@ use crate::{App, list_answer, params};
 /// Rows a page holds unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 100;
 
-/// `limit`: 1 to 500, default 100.
-fn limit(req: &Request) -> Result<usize> {
-    match http::typed_query(req, "limit") {
-        None => Ok(DEFAULT_LIMIT),
-        Some(text) => {
-            text.parse::<usize>().ok().filter(|l| (1..=params::MAX_LIMIT).contains(l)).ok_or_else(|| {
-                Error::BadRequest(format!("limit must be a whole number from 1 to {}", params::MAX_LIMIT))
-            })
-        }
-    }
-}
-
 /// `GET /v1/user-activity`.
 pub async fn list(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>> {
     caller.require_staff()?;
@@ -35,7 +23,7 @@ pub async fn list(app: &App, caller: &Caller, req: &Request) -> Result<Response<
     let filters = Filters::from_query(pairs)?;
     let selection = Selection::parse(http::typed_query(req, "fields"))?;
     let grouping = http::typed_query(req, "group_by").map(Grouping::parse).transpose()?;
-    let limit = limit(req)?;
+    let limit = params::limit_or(req, DEFAULT_LIMIT)?;
     let (from_text, to_text) = (time::format(from), time::format(to));
     let shape = match &grouping {
         Some(g) => format!("group_by={}", g.names().join(",")),

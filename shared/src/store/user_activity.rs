@@ -93,14 +93,6 @@ impl DynamoStore {
     /// Appends `rows` to `planroom`'s User Activity, each expiring after the retention from its
     /// event; a row already stored (same event and time) is stored once.
     pub async fn log_activity(&self, planroom: &Id, rows: &[Row]) -> Result<()> {
-        let mut seen = std::collections::HashSet::new();
-        let mut unique: Vec<Row> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let key = (row.get("event_timestamp").cloned(), row.get("event_id").cloned());
-            if seen.insert(key) {
-                unique.push(row.clone());
-            }
-        }
         let settings = self.activity;
         let expires = |row: &Row| {
             row.get("event_timestamp")
@@ -108,10 +100,13 @@ impl DynamoStore {
                 .and_then(time::parse_instant)
                 .map_or(i64::MAX / 2, |at| settings.expires_at(at))
         };
-        let items = unique
+        let mut items = rows
             .iter()
             .map(|row| row_item(planroom, row, settings.shards, expires(row)))
             .collect::<Result<Vec<_>>>()?;
+        // One BatchWriteItem may not name a key twice: a row posted twice is stored once.
+        let mut keys = std::collections::HashSet::new();
+        items.retain(|item| keys.insert((get_s(item, "pk").map(str::to_owned), get_s(item, "sk").map(str::to_owned))));
         self.mark_days(planroom, &items).await?;
         self.write_items(items, "storing user activity").await
     }
@@ -123,9 +118,8 @@ impl DynamoStore {
         let mut days: Vec<&str> = items.iter().filter_map(|i| get_s(i, "sk")).filter_map(|sk| sk.get(..10)).collect();
         days.sort_unstable();
         days.dedup();
-        let known = |day: &str| {
-            self.marked_days.lock().map(|m| m.contains(&format!("{}\0{list}\0{day}", self.table))).unwrap_or(false)
-        };
+        let marker = |day: &str| format!("{}\0{list}\0{day}", self.table);
+        let known = |day: &str| self.marked_days.lock().map(|m| m.contains(&marker(day))).unwrap_or(false);
         let new: Vec<&str> = days.into_iter().filter(|d| !known(d)).collect();
         let puts = new.iter().map(|day| {
             let start = time::parse_instant(day).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -143,7 +137,7 @@ impl DynamoStore {
         });
         futures::future::try_join_all(puts).await?;
         if let Ok(mut marked) = self.marked_days.lock() {
-            marked.extend(new.iter().map(|day| format!("{}\0{list}\0{day}", self.table)));
+            marked.extend(new.iter().map(|day| marker(day)));
         }
         Ok(())
     }
@@ -315,14 +309,7 @@ impl DynamoStore {
             let names = &names;
             let (low, high) = (&low, &high);
             async move {
-                let mut query = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
-                    .expression_attribute_values(":pk", s(pk))
-                    .expression_attribute_values(":low", s(low))
-                    .expression_attribute_values(":high", s(high));
+                let mut query = self.window_query(&pk, (low, high));
                 let projection: Vec<String> = (0..names.len()).map(|i| format!("#f{i}")).collect();
                 for (i, name) in names.iter().enumerate() {
                     query = query.expression_attribute_names(format!("#f{i}"), *name);
@@ -483,6 +470,21 @@ impl DynamoStore {
         Ok(RowPage { rows, next })
     }
 
+    /// A Query of one partition's rows with sort keys in `[low, high]` (see [`bounds`]).
+    fn window_query(
+        &self,
+        pk: &str,
+        (low, high): (&str, &str),
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high))
+    }
+
     /// One batch of a shard's day, newest first, after its position; with the sort key of the
     /// last item read when more may follow.
     async fn shard_batch(
@@ -492,13 +494,7 @@ impl DynamoStore {
         batch: usize,
     ) -> Result<(Vec<Item>, Option<String>)> {
         let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
-            .expression_attribute_values(":pk", s(&read.pk))
-            .expression_attribute_values(":low", s(low))
-            .expression_attribute_values(":high", s(high))
+            .window_query(&read.pk, (low, high))
             .scan_index_forward(false)
             .limit(i32::try_from(batch).unwrap_or(1000));
         if let Some(after) = &read.next {

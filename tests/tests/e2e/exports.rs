@@ -37,20 +37,6 @@ async fn request_export(app: &TestApp, token: &str, body: Value) -> String {
     answer.body["export_id"].as_str().unwrap().to_owned()
 }
 
-/// Polls the export until it is ready (or fails the test after 60 s).
-async fn ready(app: &TestApp, token: &str, export_id: &str) -> Value {
-    for _ in 0..300 {
-        let answer = app.send("GET", &format!("/v1/exports/{export_id}"), Some(token), None).await;
-        assert_eq!(answer.status, 200, "{:?}", answer.body);
-        match answer.body["status"].as_str() {
-            Some("ready") => return answer.body,
-            Some("pending" | "running") => tokio::time::sleep(Duration::from_millis(200)).await,
-            _ => panic!("export did not succeed: {:?}", answer.body),
-        }
-    }
-    panic!("export {export_id} was not ready within 60 s");
-}
-
 /// The report object as stored in the bucket, read with the S3 API (not the presigned URL).
 async fn stored_object(app: &TestApp, export_id: &str) -> Vec<u8> {
     let stored = app.stored(&app.planroom).await;
@@ -90,7 +76,7 @@ async fn a_csv_export_parses_back_to_the_captured_activity_row_for_row() {
     let staff = app.staff();
     let id =
         request_export(&app, &staff, json!({"format": "csv", "report": "detailed", "time_zone": "Asia/Tokyo"})).await;
-    let export = ready(&app, &staff, &id).await;
+    let export = app.export_ready(&staff, &id).await;
     assert_eq!(export["rows"], 4, "one row per first-access record");
     let url = export["url"].as_str().unwrap();
     let expires: jiff::Timestamp = export["expires_at"].as_str().unwrap().parse().unwrap();
@@ -158,7 +144,7 @@ async fn pdf_reports_print_the_job_the_people_and_page_numbers() {
         (detailed, vec!["Zoë Ångström", "山田太郎", "Addenda"]),
         (individual, vec!["Zoë Ångström", "add-3.pdf"]),
     ] {
-        let export = ready(&app, &staff, &id).await;
+        let export = app.export_ready(&staff, &id).await;
         let bytes = download(&app, export["url"].as_str().unwrap()).await;
         assert!(bytes.starts_with(b"%PDF-"));
         let text = pdf_text(&bytes);
@@ -308,12 +294,12 @@ async fn exports_of_one_planroom_run_side_by_side() {
         )
         .await;
     assert_eq!(fast.status, 202);
-    let fast = ready(&app, &staff, fast.body["export_id"].as_str().unwrap()).await;
+    let fast = app.export_ready(&staff, fast.body["export_id"].as_str().unwrap()).await;
     assert_eq!(fast["status"], "ready");
     let meanwhile = app.send("GET", &format!("/v1/exports/{slow}"), Some(&staff), None).await.body;
     assert!(matches!(meanwhile["status"].as_str(), Some("pending" | "running")), "{meanwhile:?}");
     app.worker.clear();
-    assert_eq!(ready(&app, &staff, &slow).await["rows"], 4);
+    assert_eq!(app.export_ready(&staff, &slow).await["rows"], 4);
     let stored = app.stored(&app.planroom).await;
     let partitions: std::collections::HashSet<_> =
         stored.iter().filter(|i| text(i, "type") == "export").map(|i| text(i, "pk")).collect();
@@ -331,7 +317,7 @@ async fn summary_reports_list_people_and_only_with_include_automated_those_only_
     for include_automated in [false, true] {
         let body = json!({"format": "csv", "report": "summary", "include_automated": include_automated});
         let id = request_export(&app, &staff, body).await;
-        let export = ready(&app, &staff, &id).await;
+        let export = app.export_ready(&staff, &id).await;
         let bytes = download(&app, export["url"].as_str().unwrap()).await;
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let column = reader.headers().unwrap().iter().position(|h| h == "email").unwrap();

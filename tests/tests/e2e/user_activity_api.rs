@@ -61,26 +61,13 @@ fn sign(id: Option<&str>, job: &str) -> Value {
     event
 }
 
-async fn ready(app: &TestApp, token: &str, export_id: &str) -> Value {
-    for _ in 0..300 {
-        let answer = app.send("GET", &format!("/v1/exports/{export_id}"), Some(token), None).await;
-        assert_eq!(answer.status, 200, "{:?}", answer.body);
-        match answer.body["status"].as_str() {
-            Some("ready") => return answer.body,
-            Some("pending" | "running") => tokio::time::sleep(Duration::from_millis(200)).await,
-            _ => panic!("export did not succeed: {:?}", answer.body),
-        }
-    }
-    panic!("export {export_id} was not ready within 60 s");
-}
-
 async fn export_csv(app: &TestApp, body: Value) -> (Value, Vec<Vec<String>>) {
     let staff = app.staff();
     let answer = app.json("POST", "/v1/user-activity/exports", Some(&staff), &body).await;
     assert_eq!(answer.status, 202, "{:?}", answer.body);
     assert_eq!(answer.body["status"], "pending");
     let id = answer.body["export_id"].as_str().unwrap().to_owned();
-    let done = Box::pin(ready(app, &staff, &id)).await;
+    let done = Box::pin(app.export_ready(&staff, &id)).await;
     let res = app.http.get(done["url"].as_str().unwrap()).send().await.expect("download");
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.expect("bytes");
@@ -121,7 +108,7 @@ async fn every_source_of_events_makes_its_rows() {
     let export =
         app.json("POST", "/v1/jobs/job-1/exports", Some(&staff), &json!({"format": "csv", "report": "summary"})).await;
     assert_eq!(export.status, 202, "{:?}", export.body);
-    Box::pin(ready(&app, &staff, export.body["export_id"].as_str().unwrap())).await;
+    Box::pin(app.export_ready(&staff, export.body["export_id"].as_str().unwrap())).await;
 
     let all = Box::pin(rows(&app, &staff, "limit=500")).await;
     let kinds: Vec<(String, String, bool)> = all
