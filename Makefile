@@ -1,5 +1,5 @@
 # The two set-up commands of a fresh machine: `make dev` and `make test`.
-.PHONY: dev test test-unit test-e2e test-browser web check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev bench-activity sam-validate sam-build
+.PHONY: dev test test-unit test-e2e test-browser web check-infra checkov schemathesis conformance aws-up aws-down fmt lint bench bench-dev bench-activity sam-validate sam-build rehearsal
 
 dev: ## run the whole service locally on 127.0.0.1:3000
 	scripts/dev.sh
@@ -62,3 +62,7 @@ sam-validate: ## sam validate --lint (own venv .venv-sam)
 
 sam-build: ## sam build: one arm64 bootstrap per function in .aws-sam/build
 	scripts/sam.sh build
+
+rehearsal: ## the deploy rehearsal: sam build, the README's sam deploy against the stand-in, calls recorded by the tests checked against each role
+	scripts/sam.sh build
+	scripts/deploy-rehearsal.sh

@@ -35,7 +35,8 @@ start() {
     echo "local AWS stand-in already answers on $AWS_ENDPOINT_URL"
     return
   fi
-  .venv/bin/python scripts/moto_server.py 127.0.0.1 "$MOTO_PORT" >"$state/moto-$MOTO_PORT.log" 2>&1 &
+  # AWS managed policies (AWSLambdaBasicExecutionRole, ...) exist, as roles attach them.
+  MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/python scripts/moto_server.py 127.0.0.1 "$MOTO_PORT" >"$state/moto-$MOTO_PORT.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if answers; then

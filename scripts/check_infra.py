@@ -1,12 +1,15 @@
 """Checks that the code and infra/template.yaml describe the same service.
 
-Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON CORS_JSON
+Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON CORS_JSON PRINCIPALS_JSON
   TABLE_DEFINITION_JSON: output of `devserver table-definition` (the table the code creates locally)
   ROUTES_JSON:           output of `devserver routes` (the routes the dev server serves)
   CORS_JSON:             output of `devserver cors` (the dev server's CORS methods, headers, max age)
+  PRINCIPALS_JSON:       output of `devserver principals` (who the dev server signs each function's calls as)
 """
 import json
+import re
 import sys
+import tomllib
 
 from cfnlint.decode import decode
 
@@ -122,6 +125,51 @@ def check_cors(template, local):
     return failures
 
 
+def check_principals(template, principals):
+    """The dev server signs each function's AWS calls as the function's logical id, so the deploy
+    rehearsal can check them against that function's role: every function of the template, no other."""
+    functions = sorted(k for k, v in template["Resources"].items() if v.get("Type") == "AWS::Serverless::Function")
+    if sorted(principals) != functions:
+        return [f"dev server principals {sorted(principals)} are not the template's functions {functions}"]
+    return []
+
+
+def check_parameters(template):
+    """Every parameter is used by something (a parameter nothing reads misleads whoever sets it)."""
+    text = json.dumps(template["Resources"]) + json.dumps(template.get("Conditions", {})) + json.dumps(
+        template.get("Globals", {})
+    ) + json.dumps(template.get("Outputs", {}))
+    failures = []
+    for name in template.get("Parameters", {}):
+        if f'"Ref": "{name}"' not in text and not re.search(r"\$\{" + re.escape(name) + r"[}.]", text):
+            failures.append(f"parameter {name} is used by nothing")
+    return failures
+
+
+def check_samconfig(path="samconfig.toml"):
+    """`sam deploy` deploys the built template (a global template_file would make it package the
+    source template, zipping the repository root), and no environment sets an OIDC issuer (a
+    placeholder one cannot resolve; the operator gives theirs)."""
+    with open(path, "rb") as handle:
+        config = tomllib.load(handle)
+    failures = []
+    for env, commands in config.items():
+        if not isinstance(commands, dict):
+            continue
+        if "template_file" in commands.get("global", {}).get("parameters", {}):
+            failures.append(f"samconfig [{env}.global]: template_file there makes sam deploy package the source template")
+        deploy = commands.get("deploy", {}).get("parameters", {})
+        if deploy and deploy.get("template_file") != ".aws-sam/build/template.yaml":
+            failures.append(f"samconfig [{env}.deploy]: template_file must be the built .aws-sam/build/template.yaml")
+        if "JwtIssuer" in str(deploy.get("parameter_overrides", "")):
+            failures.append(f"samconfig [{env}.deploy]: sets JwtIssuer; the operator gives their own issuer")
+        for command in ("build", "validate"):
+            wanted = commands.get(command, {}).get("parameters", {}).get("template_file")
+            if wanted != "infra/template.yaml":
+                failures.append(f"samconfig [{env}.{command}]: template_file must be infra/template.yaml, not {wanted}")
+    return failures
+
+
 def main():
     template, matches = decode("infra/template.yaml")
     if matches:
@@ -132,9 +180,15 @@ def main():
     failures += check_budgets(template)
     failures += check_cors(template, json.load(open(sys.argv[3])))
     failures += check_signing_keys(template)
+    failures += check_principals(template, json.load(open(sys.argv[4])))
+    failures += check_parameters(template)
+    failures += check_samconfig()
     if failures:
         sys.exit("code and template differ:\n  " + "\n  ".join(failures))
-    print(f"table definition, {count} routes, the functions' time budgets and CORS match the template")
+    print(
+        f"table definition, {count} routes, the functions' time budgets, CORS and principals match the "
+        "template; every parameter is used; samconfig deploys the built template"
+    )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,14 @@ planroom-sized table unusable and hide one of DynamoDB's guarantees:
   a retried transaction twice, which is exactly the double count a client's SDK retry must never
   cause.
 
+* ``serverless_transform``: CloudFormation expands SAM templates (``AWS::Serverless-2016-10-31``)
+  on AWS's side of ``sam deploy``; stock moto skips every ``AWS::Serverless::*`` resource. The patch
+  expands them with AWS's own translator, so the deploy rehearsal creates the stack as deployed.
+* ``change_set_outputs``: a stack created or updated by executing a change set (``sam deploy``)
+  answers the outputs of its new template; stock moto keeps the old (empty) ones.
+* ``cloudformation_roles``: a role CloudFormation creates has its managed policies attached and its
+  inline policies stored as JSON; stock moto drops the first and stores the second as a Python repr.
+
 Each patch is one function, independent of the others, written so it could be offered upstream.
 ``scripts/moto_conformance.py`` runs the same calls against stock and patched moto and asserts
 identical answers and table contents.
@@ -71,6 +79,9 @@ def apply_all() -> None:
     stream_records_as_stored()
     request_ids_only_in_xml()
     transaction_client_tokens()
+    serverless_transform()
+    change_set_outputs()
+    cloudformation_roles()
 
 
 # --- journal_transactions -------------------------------------------------------------------
@@ -629,3 +640,104 @@ def transaction_client_tokens() -> None:
         return answer
 
     DynamoHandler.transact_write_items = transact_write_items
+
+
+# --- serverless_transform ------------------------------------------------------------------------
+
+
+def serverless_transform() -> None:
+    """CloudFormation expands `Transform: AWS::Serverless-2016-10-31` itself, as AWS does on its side
+    of `sam deploy`, with the SAM translator AWS publishes (aws-sam-translator). Stock moto keeps the
+    template as sent and skips every `AWS::Serverless::*` resource as an unknown type, so a
+    deployed SAM stack would have no function, role or API at all."""
+    import os
+
+    from moto.cloudformation.models import ChangeSet, Stack
+    from samtranslator.translator.transform import transform
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
+
+    class NoManagedPolicies:
+        """The translator asks for AWS managed policy ARNs by name only for `Policies` given as
+        names; the template gives statements and references."""
+
+        def load(self) -> dict[str, str]:
+            return {}
+
+    def expanded(template: Any, parameters: Optional[dict[str, Any]] = None) -> Any:
+        transforms = template.get("Transform") if isinstance(template, dict) else None
+        names = transforms if isinstance(transforms, list) else [transforms]
+        if "AWS::Serverless-2016-10-31" not in names:
+            return template
+        return transform(copy.deepcopy(template), dict(parameters or {}), NoManagedPolicies())
+
+    original_parse = Stack.parse_template
+
+    def parse_template(template: str) -> dict[str, Any]:
+        return expanded(original_parse(template))
+
+    Stack.parse_template = staticmethod(parse_template)
+
+    original_change_set_parse = ChangeSet._parse_template
+
+    def change_set_parse(self: ChangeSet) -> None:
+        original_change_set_parse(self)
+        self.template_dict = expanded(self.template_dict, self.parameters)
+
+    ChangeSet._parse_template = change_set_parse
+
+
+# --- change_set_outputs --------------------------------------------------------------------------
+
+
+def change_set_outputs() -> None:
+    """A stack made or changed by executing a change set (what `sam deploy` does) answers the
+    outputs and description of its new template. Stock moto keeps the template it had before (none,
+    for a stack a change set creates), so `sam deploy` finds its own bucket stack without the
+    `SourceBucket` output and refuses to go on."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: Optional[str] = None) -> None:
+        original(self, change_set_name, stack_name)
+        change_set = self.change_sets.get(change_set_name) or next(
+            cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name
+        )
+        stack = self.stacks[change_set.stack_id]
+        stack.template_dict = change_set.template_dict
+        stack.description = stack.template_dict.get("Description")
+        stack.output_map = stack._create_output_map()
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+# --- cloudformation_roles ------------------------------------------------------------------------
+
+
+def cloudformation_roles() -> None:
+    """A role CloudFormation creates carries its `ManagedPolicyArns` (attached, AWS managed policies
+    included when moto loads them: `MOTO_IAM_LOAD_MANAGED_POLICIES=true`) and its inline
+    `Policies` as JSON documents. Stock moto drops the managed policies and stores each inline
+    document as a Python repr, so the roles as deployed could not be read back and checked."""
+    from moto.iam.models import Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    original = Role.create_from_cloudformation_json.__func__
+
+    def create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+               region_name: str, **kwargs: Any) -> Role:
+        properties = cloudformation_json["Properties"]
+        as_json = [
+            {**p, "PolicyDocument": p["PolicyDocument"] if isinstance(p["PolicyDocument"], str)
+             else json.dumps(p["PolicyDocument"])}
+            for p in properties.get("Policies", [])
+        ]
+        role = original(cls, resource_name, {**cloudformation_json, "Properties": {**properties, "Policies": as_json}},
+                        account_id, region_name, **kwargs)
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for arn in properties.get("ManagedPolicyArns", []):
+            backend.attach_role_policy(arn, role.name)
+        return role
+
+    Role.create_from_cloudformation_json = classmethod(create)

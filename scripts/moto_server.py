@@ -14,6 +14,10 @@ young-generation collection, proportional to what the request allocated) and wha
 frozen (`gc.freeze`), so no collection ever walks the stored items again. Items hold no reference
 cycles, so deleting one still frees it at once.
 
+When `STAND_IN_CALL_LOG` names a file, every distinct signed call is recorded there with the
+access key that signed it (`scripts/aws_calls.py`): the dev server signs each function's calls with
+the function's logical id, and the deploy rehearsal checks them against the functions' roles.
+
 Usage: moto_server.py HOST PORT [--stock]   (--stock: moto as released, for the conformance test)
 """
 import gc
@@ -25,6 +29,7 @@ import threading
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+import aws_calls
 import moto_patches
 
 
@@ -35,6 +40,8 @@ def main():
     os.environ.setdefault("MOTO_PORT", str(port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
+    if os.environ.get("STAND_IN_CALL_LOG"):
+        app = aws_calls.Recorder(app, os.environ["STAND_IN_CALL_LOG"])
     lock = threading.Lock()
     gc.disable()
 

@@ -4,6 +4,7 @@
 #   scripts/sam.sh validate   sam validate --lint (offline, no AWS account needed)
 #   scripts/sam.sh build      sam build: one arm64 (provided.al2023) bootstrap per function in
 #                             .aws-sam/build/<LogicalId>/, then checks and lists them
+#   scripts/sam.sh deploy     sam deploy of the built template (.aws-sam/build, see samconfig.toml)
 # validate and build install .venv-sam first when it is missing or out of date.
 # Extra arguments go to sam, e.g. `scripts/sam.sh build --debug`.
 # The Rust build goes to target/sam (SAM_CARGO_TARGET_DIR overrides), apart from the
@@ -94,11 +95,22 @@ build() {
   return "$failed"
 }
 
+deploy() {
+  install
+  sam_env
+  if [ ! -f .aws-sam/build/template.yaml ]; then
+    echo "nothing built to deploy: run scripts/sam.sh build first" >&2
+    exit 1
+  fi
+  sam deploy "$@"
+}
+
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
   install) install ;;
   validate) validate "$@" ;;
   build) build "$@" ;;
-  *) echo "usage: $0 install|validate|build [sam arguments]" >&2; exit 2 ;;
+  deploy) deploy "$@" ;;
+  *) echo "usage: $0 install|validate|build|deploy [sam arguments]" >&2; exit 2 ;;
 esac

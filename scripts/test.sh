@@ -2,7 +2,12 @@
 # `make test`: every test — formatting, lints, unit and end-to-end tests, template checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A stand-in of its own (not `make dev`'s on 4599), recording every AWS call it answers, by the
+# function that made it, for the deploy rehearsal at the end.
+export MOTO_PORT="${MOTO_PORT:-4598}"
 . scripts/env.sh
+export STAND_IN_CALL_LOG="$PWD/.local/aws-calls.jsonl"
+mkdir -p .local && rm -f "$STAND_IN_CALL_LOG"
 # The SDK timeouts and request budgets are the production defaults: the patched stand-in keeps up.
 # Each end-to-end test makes a table of its own.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
@@ -32,5 +37,7 @@ for seed in 424242 20261125; do
 done
 echo "== sam validate --lint"
 scripts/sam.sh validate
-echo "== sam build (cargo-lambda, arm64; the longest step: ~7 minutes clean on 2 cores)"
+echo "== sam build (cargo-lambda, arm64; the longest step: ~8 minutes clean on 2 cores)"
 scripts/sam.sh build
+echo "== deploy rehearsal: the README's sam deploy against the stand-in, then what AWS would check (bootstraps, resources, every recorded call against its function's role)"
+scripts/deploy-rehearsal.sh

@@ -1,6 +1,8 @@
 //! CORS as API Gateway HTTP APIs answer it, with the template's `CorsConfiguration`: a preflight
-//! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered by the gateway itself,
-//! for any path; other requests from an allowed origin get the origin echoed. An origin that is not
+//! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) that no route takes is answered by
+//! the gateway itself; one the `$default` route takes reaches its function, and the gateway puts
+//! the configured CORS headers on the function's answer; other requests from an allowed origin get
+//! the origin echoed. An origin that is not
 //! allowed gets no CORS header at all, so the browser refuses the answer.
 //! `make check-infra` compares these settings with the template's.
 
@@ -19,6 +21,16 @@ pub const EXPOSE_HEADERS: [&str; 1] = ["retry-after"];
 
 /// `MaxAge` of the template, in seconds.
 pub const MAX_AGE_SECONDS: u32 = 600;
+
+/// The response headers API Gateway owns when CORS is configured.
+const CORS_HEADERS: [&str; 6] = [
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-max-age",
+    "access-control-expose-headers",
+    "access-control-allow-credentials",
+];
 
 /// The dev server's default `CORS_ALLOWED_ORIGINS`: pages served from this machine, any port.
 pub const DEFAULT_ORIGINS: &str = "http://localhost:*,http://127.0.0.1:*";
@@ -61,12 +73,23 @@ impl Cors {
         })
     }
 
-    /// The answer to a preflight from `origin`: 204, with the CORS headers when it is allowed.
+    /// The gateway's own answer to a preflight from `origin` that no route takes: 204, with the
+    /// CORS headers when it is allowed.
     pub fn preflight(&self, origin: &str) -> Response<Body> {
         let mut res = Response::new(Body::Empty);
         *res.status_mut() = StatusCode::NO_CONTENT;
-        let headers = res.headers_mut();
-        headers.insert("vary", HeaderValue::from_static("origin"));
+        self.decorate_preflight(origin, res.headers_mut());
+        res
+    }
+
+    /// Adds the CORS headers of a preflight's answer from `origin` (the gateway's own, or the one
+    /// the `$default` route's function gave): replaced by the configured ones when it is allowed,
+    /// none when it is not (API Gateway ignores CORS headers from integrations).
+    pub fn decorate_preflight(&self, origin: &str, headers: &mut HeaderMap) {
+        for name in CORS_HEADERS {
+            headers.remove(name);
+        }
+        headers.append("vary", HeaderValue::from_static("origin"));
         if self.allows(origin)
             && let Ok(value) = HeaderValue::from_str(origin)
         {
@@ -75,11 +98,14 @@ impl Cors {
             headers.insert("access-control-allow-headers", self.headers.clone());
             headers.insert("access-control-max-age", HeaderValue::from(MAX_AGE_SECONDS));
         }
-        res
     }
 
-    /// Adds the CORS headers of an actual request's answer from `origin`.
+    /// Adds the CORS headers of an actual request's answer from `origin` (those a function set
+    /// are ignored, as API Gateway ignores them).
     pub fn decorate(&self, origin: Option<&str>, headers: &mut HeaderMap) {
+        for name in CORS_HEADERS {
+            headers.remove(name);
+        }
         let Some(origin) = origin else { return };
         headers.append("vary", HeaderValue::from_static("origin"));
         if self.allows(origin)

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use base64::Engine;
 use bytes::Bytes;
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use shared::Error;
@@ -14,6 +15,7 @@ use shared::http::{Auth, Route};
 
 use crate::authorizer::DevAuthorizer;
 use crate::cors::Cors;
+use crate::limits;
 use crate::web::WebClient;
 
 /// The functions whose handlers the dev server runs.
@@ -94,8 +96,10 @@ impl Gateway {
         Gateway { web: Some(web), ..self }
     }
 
-    /// Serves one request: the web client's pages (when served); a CORS preflight itself, as API
-    /// Gateway does; anything else through its route, with the CORS headers of its origin.
+    /// Serves one request as API Gateway does: the web client's pages (when served); a CORS
+    /// preflight answered by the gateway itself only when no route takes it (a `$default` route
+    /// takes every request no other route matches, preflights included); anything else through
+    /// its route; then the CORS headers of its origin added to the function's answer.
     pub async fn handle(&self, incoming: Incoming<'_>) -> Response<Body> {
         if let Some(web) = &self.web
             && WebClient::serves(incoming.path)
@@ -103,27 +107,30 @@ impl Gateway {
             return web.answer(incoming.method, incoming.path).await;
         }
         let origin = header(incoming.headers, "origin").map(str::to_owned);
-        if let Some(origin) = &origin
+        let preflight = origin.is_some()
             && incoming.method == "OPTIONS"
-            && header(incoming.headers, "access-control-request-method").is_some()
-        {
-            return self.cors.preflight(origin);
+            && header(incoming.headers, "access-control-request-method").is_some();
+        if preflight && self.find(incoming.method, incoming.path).is_none() {
+            return self.cors.preflight(origin.as_deref().unwrap_or_default());
         }
-        let mut res = self.route(incoming).await;
-        self.cors.decorate(origin.as_deref(), res.headers_mut());
+        let res = self.route(incoming).await;
+        let mut res = limits::refuse_oversized(res);
+        match (&origin, preflight) {
+            (Some(origin), true) => self.cors.decorate_preflight(origin, res.headers_mut()),
+            _ => self.cors.decorate(origin.as_deref(), res.headers_mut()),
+        }
         res
     }
 
     async fn route(&self, incoming: Incoming<'_>) -> Response<Body> {
+        // API Gateway's own answers have its own shape, `{"message": …}`.
         let Some((route, function, params)) = self.find(incoming.method, incoming.path) else {
-            return shared::http::error(&Error::NotFound("no such route".into()));
+            return limits::gateway_error(StatusCode::NOT_FOUND, "Not Found");
         };
         let claims = match route.auth {
             Auth::Jwt => match self.authorizer.verify(header(incoming.headers, "authorization")) {
                 Some(claims) => Some(claims),
-                None => {
-                    return shared::http::error(&Error::Unauthorized("a valid bearer token is required".into()));
-                }
+                None => return limits::authorizer_refusal(),
             },
             Auth::None => None,
         };

@@ -4,6 +4,8 @@
 pub mod authorizer;
 pub mod cors;
 pub mod gateway;
+pub mod limits;
+pub mod principals;
 pub mod stream;
 pub mod web;
 
@@ -53,6 +55,8 @@ pub struct Settings {
     pub request_budget: Duration,
     /// How long a new export may wait for the worker.
     pub export_start_within: Duration,
+    /// How long exports are kept (`EXPORT_RETENTION_DAYS`).
+    pub export_retention: Duration,
     /// Origins of browser pages allowed to call the API (`CORS_ALLOWED_ORIGINS`).
     pub cors_allowed_origins: String,
 }
@@ -75,6 +79,7 @@ impl Settings {
                 export::DEFAULT_START_WITHIN.as_secs(),
             )?),
             cors_allowed_origins: config::or("CORS_ALLOWED_ORIGINS", cors::DEFAULT_ORIGINS),
+            export_retention: export::retention_from_env()?,
         })
     }
 }
@@ -112,15 +117,18 @@ pub fn gateway_on(
     let keys = Keyring::parse(&settings.signing_keys)?;
     let links =
         capture::LinkSettings { public_base: Some(public_base.to_owned()), ..capture::LinkSettings::from_env()? };
-    let bucket = Bucket::new(sdk, settings.bucket.clone(), true);
+    let bucket = Bucket::new(&principals::sdk_as(sdk, principals::EXPORT), settings.bucket.clone(), true);
     let budget = settings.request_budget;
+    let as_function = |principal| principals::store_as(&store, principal);
     let functions = Functions {
-        capture: capture::App::new(store.clone(), claims.clone(), keys.clone(), links).with_budget(budget),
-        redirect: redirect::App::new(store.clone(), keys.clone(), settings.redirect.clone()),
-        query: query::App::new(store.clone(), claims.clone(), keys).with_budget(budget),
-        export: export::App::new(store, bucket, claims, export::storage::url_ttl_from_env()?)
+        capture: capture::App::new(as_function(principals::CAPTURE), claims.clone(), keys.clone(), links)
+            .with_budget(budget),
+        redirect: redirect::App::new(as_function(principals::REDIRECT), keys.clone(), settings.redirect.clone()),
+        query: query::App::new(as_function(principals::QUERY), claims.clone(), keys).with_budget(budget),
+        export: export::App::new(as_function(principals::EXPORT), bucket, claims, export::storage::url_ttl_from_env()?)
             .with_budget(budget)
-            .with_start_within(settings.export_start_within),
+            .with_start_within(settings.export_start_within)
+            .with_retention(settings.export_retention),
     };
     Ok(Gateway::new(DevAuthorizer::new(settings.jwt_secret.as_bytes()), functions)
         .with_cors(cors::Cors::new(&settings.cors_allowed_origins)))
@@ -149,10 +157,18 @@ pub async fn run_worker_through(
     worker_sdk: &aws_config::SdkConfig,
     settings: &Settings,
 ) -> Result<(), ConfigError> {
-    let bucket = local_bucket(sdk, settings).await?;
-    let store = DynamoStore::from_sdk(worker_sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
+    local_bucket(sdk, settings).await?;
+    // The worker, its event source (Lambda reads the stream with the worker's role) and the
+    // drainer each call AWS as themselves.
+    let worker_sdk = principals::sdk_as(worker_sdk, principals::EXPORT_WORKER);
+    let drainer_sdk = principals::sdk_as(sdk, principals::EXPORT_FAILURES);
+    let bucket = Bucket::new(&principals::sdk_as(sdk, principals::EXPORT_WORKER), settings.bucket.clone(), true);
+    let store = DynamoStore::from_sdk(&worker_sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
     let worker = Worker::new(store, bucket);
-    let drainer = Drainer::new(DynamoStore::from_sdk(sdk, &settings.table), aws_sdk_dynamodbstreams::Client::new(sdk));
+    let drainer = Drainer::new(
+        DynamoStore::from_sdk(&drainer_sdk, &settings.table),
+        aws_sdk_dynamodbstreams::Client::new(&drainer_sdk),
+    );
     stream::feed_worker(sdk, &settings.table, &worker, &drainer).await;
     Ok(())
 }

@@ -28,6 +28,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{cors}");
             return Ok(());
         }
+        Some("principals") => {
+            println!("{}", serde_json::Value::from(devserver::principals::ALL.to_vec()));
+            return Ok(());
+        }
         Some("time-zones") => {
             println!("{}", serde_json::Value::from(shared::time::zone_names()));
             return Ok(());

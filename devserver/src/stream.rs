@@ -33,7 +33,9 @@ pub const MAX_RECORD_AGE: Duration = Duration::from_secs(3600);
 pub const PARALLEL: usize = 10;
 
 /// Feeds the worker forever (until the task is dropped), starting at the oldest record the
-/// stream still holds so no export inserted while nobody listened is lost.
+/// stream still holds so no export inserted while nobody listened is lost. The stream's ARN is
+/// looked up with `sdk` (on AWS the template names it); the stream is read as the worker, whose
+/// role Lambda's event source uses.
 pub async fn feed_worker(sdk: &aws_config::SdkConfig, table: &str, worker: &Worker, drainer: &Drainer) {
     let lanes = Arc::new(Semaphore::new(PARALLEL));
     loop {
@@ -52,7 +54,8 @@ async fn follow(
     lanes: &Arc<Semaphore>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let tables = aws_sdk_dynamodb::Client::new(sdk);
-    let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
+    let streams =
+        aws_sdk_dynamodbstreams::Client::new(&crate::principals::sdk_as(sdk, crate::principals::EXPORT_WORKER));
     let described = tables.describe_table().table_name(table).send().await?;
     let arn = described.table.and_then(|t| t.latest_stream_arn).ok_or("the table has no stream")?;
     let stream = streams.describe_stream().stream_arn(&arn).send().await?;

@@ -11,8 +11,11 @@ use crate::{Error, Result};
 pub const MAX_RECIPIENTS: usize = 5_000;
 /// Most link targets one blast may have.
 pub const MAX_TARGETS: usize = 20;
-/// Most links (recipients × targets) one answer may carry.
+/// Most links (recipients × targets) one blast may have.
 pub const MAX_LINKS: usize = 20_000;
+/// Most links one answer carries (the blast's registration, or a page of `…/links`): 5,000 links
+/// are about 1.7 MB of JSON, well under Lambda's 6 MB response limit.
+pub const LINKS_PER_PAGE: usize = 5_000;
 
 /// The body of `POST /v1/jobs/{job_id}/blasts`.
 #[derive(Debug, Deserialize)]

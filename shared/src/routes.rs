@@ -11,12 +11,13 @@ use crate::Error;
 pub const UNMATCHED: &str = "$default";
 
 /// `"METHOD /path/{param}"` of every route the functions serve.
-pub const API_ROUTES: [&str; 18] = [
+pub const API_ROUTES: [&str; 19] = [
     "PUT /v1/planroom",
     "PUT /v1/jobs/{job_id}",
     "GET /v1/jobs/{job_id}",
     "POST /v1/jobs/{job_id}/blasts",
     "GET /v1/jobs/{job_id}/blasts",
+    "GET /v1/jobs/{job_id}/blasts/{blast_id}/links",
     "POST /v1/events",
     "POST /v1/contact-events",
     "GET /r/{token}",
@@ -70,6 +71,13 @@ pub fn allowed_methods(path: &str) -> Vec<&'static str> {
     methods
 }
 
+/// Whether a request is a browser's CORS preflight (`OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`). API Gateway hands a preflight to the `$default` route when
+/// there is one: its function answers it (204), and the gateway adds the configured CORS headers.
+pub fn is_preflight(method: &str, origin: Option<&str>, request_method: Option<&str>) -> bool {
+    method.eq_ignore_ascii_case("OPTIONS") && origin.is_some() && request_method.is_some()
+}
+
 /// The answer to a request no route matched: 405 with the path's methods, or 404.
 pub fn unmatched(method: &str, path: &str) -> Error {
     let allowed = allowed_methods(path);
@@ -105,5 +113,13 @@ mod tests {
         assert_eq!(err.status(), 405);
         assert!(matches!(err, Error::MethodNotAllowed { ref allow, .. } if allow == "POST"));
         assert_eq!(unmatched("GET", "/v2/events").status(), 404);
+    }
+
+    #[test]
+    fn a_preflight_is_options_with_an_origin_and_the_method_asked_for() {
+        assert!(is_preflight("OPTIONS", Some("https://p.example"), Some("POST")));
+        assert!(!is_preflight("OPTIONS", Some("https://p.example"), None), "a plain OPTIONS is a method");
+        assert!(!is_preflight("OPTIONS", None, Some("POST")));
+        assert!(!is_preflight("GET", Some("https://p.example"), Some("POST")));
     }
 }

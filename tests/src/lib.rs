@@ -60,6 +60,8 @@ pub struct Options {
     pub export_start_within: Duration,
     /// Where the redirect puts the contact session.
     pub session_in: redirect::SessionIn,
+    /// How long exports are kept.
+    pub export_retention: Duration,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             redirect_budget: redirect::DEFAULT_BUDGET,
             export_start_within: export::DEFAULT_START_WITHIN,
             session_in: redirect::SessionIn::default(),
+            export_retention: Duration::from_secs(export::DEFAULT_RETENTION_DAYS * 24 * 3600),
         }
     }
 }
@@ -171,6 +174,7 @@ impl TestApp {
             request_budget: options.request_budget,
             export_start_within: options.export_start_within,
             cors_allowed_origins: devserver::cors::DEFAULT_ORIGINS.into(),
+            export_retention: options.export_retention,
         };
         let sdk = shared::store::aws_config().await;
         // The table and bucket are created through the stand-in itself, whatever the endpoint.

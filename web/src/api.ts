@@ -63,15 +63,24 @@ export function toApiError(cause: unknown): ApiError {
   return new ApiError(0, 'network', `Could not reach the service (${detail})`);
 }
 
-function errorFromAnswer(response: Response, body: unknown): ApiError {
+/**
+ * The error of an answer: the API's `{"error": {"code", "message"}}`, or API Gateway's own
+ * `{"message"}` (its JWT authorizer's 401, throttling's 429, a crashed or timed-out function).
+ */
+export function errorFromAnswer(response: Response, body: unknown): ApiError {
   const parsed = isErrorBody(body) ? body.error : null;
+  const gateway = isGatewayBody(body) ? body.message : null;
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
   return new ApiError(
     response.status,
     parsed?.code ?? `http_${response.status}`,
-    parsed?.message ?? (response.statusText || `HTTP ${response.status}`),
-    response.status === 503 ? (retryAfter ?? 1) : retryAfter,
+    parsed?.message ?? gateway ?? (response.statusText || `HTTP ${response.status}`),
+    response.status === 503 || response.status === 429 ? (retryAfter ?? 1) : retryAfter,
   );
+}
+
+function isGatewayBody(body: unknown): body is { message: string } {
+  return typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string';
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {

@@ -1,14 +1,19 @@
 //! Staff register the planroom's base URL and the job's blasts; each blast answers with one
 //! signed tracked link per recipient and target.
 
+use std::collections::BTreeMap;
+
 use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::json;
-use shared::blast::BlastInput;
+use shared::blast::{self, BlastInput, Target};
 use shared::caller::Caller;
+use shared::cursor::{self, Cursor};
+use shared::ids::Id;
 use shared::link_token::LinkToken;
+use shared::store::LinkRecipient;
 use shared::user_activity::EventType;
 use shared::user_activity::sources::{Action, BLASTS};
 use shared::{Error, Result, http, planroom, time};
@@ -39,7 +44,9 @@ pub async fn put_planroom(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(http::json(StatusCode::OK, &json!({ "planroom_id": caller.planroom, "base_url": base_url })))
 }
 
-/// `POST /v1/jobs/{job_id}/blasts`: stores the blast and its recipients, answers 201 with the links.
+/// `POST /v1/jobs/{job_id}/blasts`: stores the blast and its recipients, answers 201 with the
+/// first page of its links (`links_total` in all, the rest by `next_cursor` from
+/// `GET /v1/jobs/{job_id}/blasts/{blast_id}/links`).
 pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
     let caller = Caller::from_request(req, &app.claims)?;
     caller.require_staff()?;
@@ -47,33 +54,26 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
     let blast = http::json_body_within::<BlastInput>(req, http::MAX_BLAST_BODY_BYTES)?.validate()?;
     let (now, now_text) = time::now();
     let blast_id = format!("b-{}", uuid::Uuid::new_v4().simple());
-    app.store.put_blast(&caller.planroom, &job, &blast_id, &blast, &now_text).await?;
-    let base = api_base(app, req)?;
     let expires_at = now.as_second().saturating_add(app.links.ttl_seconds);
-    let mut links = Vec::with_capacity(blast.recipients.len() * blast.targets.len());
-    for recipient in &blast.recipients {
-        for target in &blast.targets {
-            let token = LinkToken {
-                planroom: caller.planroom.to_string(),
-                blast: blast_id.clone(),
-                recipient: recipient.individual.id.clone(),
-                job: job.to_string(),
-                target_kind: target.kind,
-                target_id: target.id.to_string(),
-                action: target.action,
-                expires_at,
-            }
-            .encode(&app.keys);
-            links.push(json!({
-                "contact_id": recipient.contact_id,
-                "email": recipient.individual.email,
-                "target_kind": target.kind,
-                "target_id": target.id,
-                "action": target.action,
-                "url": format!("{base}/r/{token}"),
-            }));
-        }
-    }
+    app.store.put_blast(&caller.planroom, &job, &blast_id, &blast, &now_text, expires_at).await?;
+    let mut recipients: Vec<LinkRecipient> = blast
+        .recipients
+        .iter()
+        .map(|r| LinkRecipient {
+            individual_id: r.individual.id.clone(),
+            email: r.individual.email.as_ref().map(|e| e.as_str().to_owned()),
+            contact_id: r.contact_id.as_ref().map(|c| c.as_str().to_owned()),
+        })
+        .collect();
+    // The order `GET …/links` pages in: by individual.
+    recipients.sort_by(|a, b| a.individual_id.cmp(&b.individual_id));
+    let per_page = recipients_per_page(blast::LINKS_PER_PAGE, blast.targets.len());
+    let more = recipients.len() > per_page;
+    recipients.truncate(per_page);
+    let minted =
+        Minter { app, planroom: &caller.planroom, job: &job, blast: &blast_id, base: api_base(app, req)?, expires_at };
+    let links = minted.links(&recipients, &blast.targets);
+    let next_cursor = more.then(|| minted.cursor(&recipients));
     tracing::info!(blast_id, recipients = blast.recipients.len(), links = links.len(), "blast registered");
     let action = Action {
         event_type: EventType::Notify,
@@ -83,7 +83,117 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
         object: Some(("blast", &blast_id, Some(blast.name.as_str()))),
     };
     app.store.log_action(&caller, &action, http::header(req, "user-agent"), Some(&job)).await;
-    Ok(http::json(StatusCode::CREATED, &json!({ "blast_id": blast_id, "links": links })))
+    let total = blast.recipients.len() * blast.targets.len();
+    Ok(http::json(
+        StatusCode::CREATED,
+        &json!({ "blast_id": blast_id, "links": links, "links_total": total, "next_cursor": next_cursor }),
+    ))
+}
+
+/// `GET /v1/jobs/{job_id}/blasts/{blast_id}/links`: a page of a blast's links, the same URLs its
+/// registration minted (links are signed, not stored: they are minted again, identical).
+pub async fn links(app: &App, req: &Request) -> Result<Response<Body>> {
+    let caller = Caller::from_request(req, &app.claims)?;
+    caller.require_staff()?;
+    let job = http::path_id(req, "job_id")?;
+    let blast_id = http::path_id(req, "blast_id")?;
+    let limit = match http::typed_query(req, "limit") {
+        None => blast::LINKS_PER_PAGE,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=blast::LINKS_PER_PAGE).contains(n))
+            .ok_or_else(|| Error::BadRequest(format!("limit must be 1 to {}", blast::LINKS_PER_PAGE)))?,
+    };
+    let head = app
+        .store
+        .blast(&caller.planroom, &job, blast_id.as_str())
+        .await?
+        .ok_or_else(|| Error::NotFound("no such blast".into()))?;
+    let targets = head.targets();
+    let expires_at = head.links_expire_at.unwrap_or_else(|| {
+        let created = head.created_at.as_deref().and_then(time::parse_instant).unwrap_or_else(jiff::Timestamp::now);
+        created.as_second().saturating_add(app.links.ttl_seconds)
+    });
+    let minter = Minter {
+        app,
+        planroom: &caller.planroom,
+        job: &job,
+        blast: blast_id.as_str(),
+        base: api_base(app, req)?,
+        expires_at,
+    };
+    let after = match http::query(req, "cursor") {
+        Some(token) => Some(cursor::decode(&app.keys, &minter.scope(), token)?.key.remove("after").unwrap_or_default()),
+        None => None,
+    };
+    let per_page = recipients_per_page(limit, targets.len());
+    let (recipients, more) =
+        app.store.blast_recipients(&caller.planroom, &job, blast_id.as_str(), after.as_deref(), per_page).await?;
+    let links = minter.links(&recipients, &targets);
+    let next_cursor = (more && !recipients.is_empty()).then(|| minter.cursor(&recipients));
+    Ok(http::json(StatusCode::OK, &json!({ "blast_id": blast_id, "links": links, "next_cursor": next_cursor })))
+}
+
+/// Whole recipients per page: all of a recipient's links are on one page.
+fn recipients_per_page(links: usize, targets: usize) -> usize {
+    (links / targets.max(1)).max(1)
+}
+
+/// Mints a blast's links.
+struct Minter<'a> {
+    app: &'a App,
+    planroom: &'a Id,
+    job: &'a Id,
+    blast: &'a str,
+    base: String,
+    expires_at: i64,
+}
+
+impl Minter<'_> {
+    /// One link per recipient and target, recipients in order.
+    fn links(&self, recipients: &[LinkRecipient], targets: &[Target]) -> Vec<serde_json::Value> {
+        let mut links = Vec::with_capacity(recipients.len() * targets.len());
+        for recipient in recipients {
+            for target in targets {
+                let token = LinkToken {
+                    planroom: self.planroom.to_string(),
+                    blast: self.blast.to_owned(),
+                    recipient: recipient.individual_id.clone(),
+                    job: self.job.to_string(),
+                    target_kind: target.kind,
+                    target_id: target.id.to_string(),
+                    action: target.action,
+                    expires_at: self.expires_at,
+                }
+                .encode(&self.app.keys);
+                links.push(json!({
+                    "contact_id": recipient.contact_id,
+                    "email": recipient.email.as_deref().unwrap_or_default(),
+                    "target_kind": target.kind,
+                    "target_id": target.id,
+                    "action": target.action,
+                    "url": format!("{}/r/{token}", self.base),
+                }));
+            }
+        }
+        links
+    }
+
+    /// What the links cursor is bound to.
+    fn scope(&self) -> String {
+        cursor::scope(&["links", self.planroom.as_str(), self.job.as_str(), self.blast])
+    }
+
+    /// The cursor of the page after the one ending with `recipients`' last.
+    fn cursor(&self, recipients: &[LinkRecipient]) -> String {
+        let last = recipients.last().map(|r| r.individual_id.clone()).unwrap_or_default();
+        cursor::encode(
+            &self.app.keys,
+            &self.scope(),
+            Cursor { phase: 0, key: BTreeMap::from([("after".to_owned(), last)]) },
+        )
+    }
 }
 
 /// The API's public base: configured, or the domain API Gateway was called on.

@@ -33,6 +33,8 @@ pub enum Endpoint {
     PutJob,
     /// Register a blast and mint its links.
     PostBlast,
+    /// A page of a blast's links.
+    BlastLinks,
     /// Events of a logged-in user.
     PostEvents,
     /// Events of a blast recipient, by contact session.
@@ -46,6 +48,7 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "PUT /v1/planroom", auth: Auth::Jwt }, Endpoint::PutPlanroom),
     (Route { key: "PUT /v1/jobs/{job_id}", auth: Auth::Jwt }, Endpoint::PutJob),
     (Route { key: "POST /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::PostBlast),
+    (Route { key: "GET /v1/jobs/{job_id}/blasts/{blast_id}/links", auth: Auth::Jwt }, Endpoint::BlastLinks),
     (Route { key: "POST /v1/events", auth: Auth::Jwt }, Endpoint::PostEvents),
     (Route { key: "POST /v1/contact-events", auth: Auth::None }, Endpoint::PostContactEvents),
     (Route { key: "POST /v1/user-activity", auth: Auth::Jwt }, Endpoint::PostUserActivity),
@@ -119,6 +122,7 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Some(Endpoint::PutPlanroom) => blasts::put_planroom(app, req).await,
         Some(Endpoint::PutJob) => put_job(app, req).await,
         Some(Endpoint::PostBlast) => blasts::post_blast(app, req).await,
+        Some(Endpoint::BlastLinks) => blasts::links(app, req).await,
         Some(Endpoint::PostEvents) => post_events(app, req).await,
         Some(Endpoint::PostContactEvents) => contact::post_events(app, req).await,
         Some(Endpoint::PostUserActivity) => user_activity::post(app, req).await,
@@ -182,6 +186,6 @@ mod tests {
             let res = handle(&app(), http::gateway_request(route, path).unwrap()).await;
             assert_eq!(res.status(), 404, "{route}");
         }
-        assert_eq!(ROUTES.routes().count(), 6);
+        assert_eq!(ROUTES.routes().count(), 7);
     }
 }

@@ -47,8 +47,11 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "POST /v1/user-activity/exports", auth: Auth::Jwt }, Endpoint::CreateUserActivity),
 ]);
 
-/// How long export items (and their objects, by the bucket's lifecycle rule) are kept.
-pub const RETENTION_DAYS: i64 = 7;
+/// How long exports are kept by default (`EXPORT_RETENTION_DAYS`, the template's
+/// `ExportRetentionDays`): the item expires then, and the bucket's lifecycle rule deletes the
+/// report at the next UTC midnight after the same number of days, so an export never answers
+/// `ready` with a link to a deleted file.
+pub const DEFAULT_RETENTION_DAYS: u64 = 7;
 
 /// How long an export may wait for a worker before it reads `failed` (`EXPORT_START_WITHIN_SECONDS`):
 /// the stream delivers an insert within seconds, and the worker's event source retries for at
@@ -67,11 +70,13 @@ pub struct App {
     url_ttl: Duration,
     start_within: Duration,
     budget: Duration,
+    retention: Duration,
 }
 
 impl App {
     /// Builds the app from `TABLE_NAME`, `BUCKET_NAME`, `EXPORT_URL_TTL_SECONDS`,
-    /// `EXPORT_START_WITHIN_SECONDS`, `REQUEST_BUDGET_MS`, the `CLAIM_*` names and the AWS environment.
+    /// `EXPORT_START_WITHIN_SECONDS`, `EXPORT_RETENTION_DAYS`, `REQUEST_BUDGET_MS`, the `CLAIM_*`
+    /// names and the AWS environment.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let sdk = store::aws_config().await;
@@ -81,12 +86,25 @@ impl App {
         let budget = budget::from_env("REQUEST_BUDGET_MS", DEFAULT_BUDGET.as_millis() as u64)?;
         let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
         let app = App::new(store, bucket, ClaimNames::from_env(), storage::url_ttl_from_env()?);
-        Ok(App { start_within, budget, ..app })
+        Ok(App { start_within, budget, retention: retention_from_env()?, ..app })
     }
 
     /// Builds the app from its parts, with the default start deadline and time budget.
     pub fn new(store: DynamoStore, bucket: Bucket, claims: ClaimNames, url_ttl: Duration) -> Self {
-        App { store, bucket, claims, url_ttl, start_within: DEFAULT_START_WITHIN, budget: DEFAULT_BUDGET }
+        App {
+            store,
+            bucket,
+            claims,
+            url_ttl,
+            start_within: DEFAULT_START_WITHIN,
+            budget: DEFAULT_BUDGET,
+            retention: Duration::from_secs(DEFAULT_RETENTION_DAYS * 24 * 3600),
+        }
+    }
+
+    /// The same app keeping exports for `retention`.
+    pub fn with_retention(self, retention: Duration) -> Self {
+        App { retention, ..self }
     }
 
     /// The same app with another start deadline for new exports.
@@ -137,7 +155,7 @@ async fn create_user_activity(app: &App, req: &Request) -> Result<Response<Body>
 async fn enqueue(app: &App, req: &Request, caller: &Caller, spec: ExportSpec) -> Result<Response<Body>> {
     let id = export_id(&caller.planroom, &caller.sub, http::header(req, "idempotency-key"))?;
     let (now, now_text) = time::now();
-    let expires_at = now.as_second() + RETENTION_DAYS * 24 * 3600;
+    let expires_at = now.as_second().saturating_add(i64::try_from(app.retention.as_secs()).unwrap_or(i64::MAX / 2));
     let start_by = now.as_second() + i64::try_from(app.start_within.as_secs()).unwrap_or(i64::MAX / 2);
     let existing =
         app.store.create_export(&caller.planroom, &id, &spec, &caller.sub, &now_text, start_by, expires_at).await?;
@@ -223,10 +241,22 @@ async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
             export.export_id,
             export.request.format().as_str()
         );
-        body["url"] = json!(app.bucket.presign(key, &filename, app.url_ttl).await?);
-        body["expires_at"] = json!(time::format(now + app.url_ttl));
+        // Never valid past the export itself (its report is deleted no earlier).
+        let left = Duration::from_secs(u64::try_from(export.expires_at - now.as_second()).unwrap_or(0).max(1));
+        let ttl = app.url_ttl.min(left);
+        body["url"] = json!(app.bucket.presign(key, &filename, ttl).await?);
+        body["expires_at"] = json!(time::format(now + ttl));
     }
     Ok(body)
+}
+
+/// `EXPORT_RETENTION_DAYS` (1 to 3,650, default 7), as the bucket's lifecycle rule keeps reports.
+pub fn retention_from_env() -> Result<Duration, ConfigError> {
+    let days = config::number("EXPORT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)?;
+    if !(1..=3650).contains(&days) {
+        return Err(ConfigError("EXPORT_RETENTION_DAYS must be between 1 and 3650".into()));
+    }
+    Ok(Duration::from_secs(days * 24 * 3600))
 }
 
 #[cfg(test)]

@@ -40,7 +40,8 @@ pub enum Endpoint {
     Blasts,
     /// The User Activity dataset.
     UserActivity,
-    /// API Gateway's catch-all: a request no other route matched (405 with `Allow`, or 404).
+    /// API Gateway's catch-all: a request no other route matched (405 with `Allow`, or 404), and
+    /// every CORS preflight (204; the gateway adds the CORS headers).
     Unmatched,
 }
 
@@ -114,6 +115,15 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Endpoint::Job => jobs::job(app, &caller()?, req).await,
         Endpoint::Blasts => jobs::blasts(app, &caller()?, req).await,
         Endpoint::UserActivity => user_activity::list(app, &caller()?, req).await,
+        Endpoint::Unmatched
+            if routes::is_preflight(
+                req.method().as_str(),
+                http::header(req, "origin"),
+                http::header(req, "access-control-request-method"),
+            ) =>
+        {
+            Ok(http::no_content())
+        }
         Endpoint::Unmatched => Err(routes::unmatched(req.method().as_str(), req.raw_http_path())),
     }
 }

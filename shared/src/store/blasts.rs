@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::retry::{self, send_ok};
 use super::{DynamoStore, Item, get_s, n, s};
-use crate::blast::{Blast, Recipient};
+use crate::blast::{Blast, Recipient, Target};
 use crate::ids::{Id, Name};
 use crate::individual::{Email, Individual};
 use crate::{Error, Result, budget, keys};
@@ -26,6 +26,11 @@ pub struct StoredBlast {
     /// When the e-mail went out: `sent_at` as given, else when the blast was registered (the
     /// scanner rules need a send time, and a blast is sent around its registration).
     pub sent_at: Option<String>,
+    /// When the blast's links stop working (unix seconds), as its registration set it; `None` for
+    /// blasts registered before it was kept.
+    pub links_expire_at: Option<i64>,
+    /// When the blast was registered.
+    pub created_at: Option<String>,
     targets: Vec<serde_json::Value>,
 }
 
@@ -34,6 +39,32 @@ impl StoredBlast {
     pub fn target_name(&self, kind: &str, id: &str) -> Option<&str> {
         self.targets.iter().find(|t| t["kind"] == kind && t["id"] == id).and_then(|t| t["name"].as_str())
     }
+
+    /// The link targets as registered (an entry that no longer parses is left out).
+    pub fn targets(&self) -> Vec<Target> {
+        self.targets
+            .iter()
+            .filter_map(|t| {
+                Some(Target {
+                    kind: serde_json::from_value(t["kind"].clone()).ok()?,
+                    id: Id::parse("id", t["id"].as_str()?).ok()?,
+                    name: Name::parse("name", t["name"].as_str().unwrap_or_default()).unwrap_or_default(),
+                    action: serde_json::from_value(t["action"].clone()).ok()?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A recipient of one blast as its links name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecipient {
+    /// The individual (the recipient sort key's part).
+    pub individual_id: String,
+    /// The e-mail the blast went to.
+    pub email: Option<String>,
+    /// The planroom's contact id, when the blast gave one.
+    pub contact_id: Option<String>,
 }
 
 /// How long a burst window is, in seconds.
@@ -50,6 +81,7 @@ impl DynamoStore {
         blast_id: &str,
         blast: &Blast,
         created_at: &str,
+        links_expire_at: i64,
     ) -> Result<()> {
         let job_pk = keys::job_pk(planroom, job);
         let targets: Vec<_> = blast
@@ -67,6 +99,7 @@ impl DynamoStore {
             ("targets".into(), s(serde_json::Value::from(targets).to_string())),
             ("recipients".into(), n(blast.recipients.len())),
             ("created_at".into(), s(created_at)),
+            ("links_expire_at".into(), n(links_expire_at)),
         ]);
         if let Some(sent_at) = &blast.sent_at {
             head.insert("sent_at".into(), s(sent_at));
@@ -140,12 +173,62 @@ impl DynamoStore {
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job)))
             .key("sk", s(keys::blast_sk(blast)))
-            .projection_expression("targets, sent_at, created_at");
+            .projection_expression("targets, sent_at, created_at, links_expire_at");
         let out = send_ok("reading a blast", || request.clone().send()).await?;
         Ok(out.item.as_ref().map(|item| StoredBlast {
             sent_at: get_s(item, "sent_at").or_else(|| get_s(item, "created_at")).map(str::to_owned),
+            links_expire_at: item.get("links_expire_at").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()),
+            created_at: get_s(item, "created_at").map(str::to_owned),
             targets: get_s(item, "targets").and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
         }))
+    }
+
+    /// Up to `limit` recipients of `blast`, in the order of their individual ids, after the
+    /// individual `after` (from the first when `None`); and whether more may follow. A Query of
+    /// the job's recipients (every blast's), from `after` on, keeping this blast's.
+    pub async fn blast_recipients(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        blast: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<LinkRecipient>, bool)> {
+        let pk = keys::job_pk(planroom, job);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :rcpt)")
+            .filter_expression("blast_id = :blast")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":rcpt", s(keys::RECIPIENT_PREFIX))
+            .expression_attribute_values(":blast", s(blast))
+            .projection_expression("individual_id, email, contact_id");
+        let mut start = after.map(|individual| {
+            HashMap::from([("pk".to_owned(), s(&pk)), ("sk".to_owned(), s(keys::recipient_sk(individual, blast)))])
+        });
+        let mut found = Vec::new();
+        loop {
+            let page = query.clone().set_exclusive_start_key(start.take());
+            let out = send_ok("reading a blast's recipients", || page.clone().send()).await?;
+            for item in out.items.unwrap_or_default() {
+                found.push(LinkRecipient {
+                    individual_id: get_s(&item, "individual_id").unwrap_or_default().to_owned(),
+                    email: get_s(&item, "email").map(str::to_owned),
+                    contact_id: get_s(&item, "contact_id").map(str::to_owned),
+                });
+            }
+            match out.last_evaluated_key {
+                Some(key) if found.len() < limit => start = Some(key),
+                // Read on, or not: either way a page ends here, and more may follow.
+                end => {
+                    let more = end.is_some() || found.len() > limit;
+                    found.truncate(limit);
+                    return Ok((found, more));
+                }
+            }
+        }
     }
 
     /// Notes that `link` of a recipient was opened now and answers how many distinct links of that

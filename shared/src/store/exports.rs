@@ -40,6 +40,9 @@ pub struct ExportRecord {
     pub start_by: i64,
     /// Until when (epoch seconds) the running worker holds it.
     pub lease_until: i64,
+    /// When it is gone (epoch seconds): its item expires then, and its report is deleted from
+    /// the bucket no earlier.
+    pub expires_at: i64,
 }
 
 /// How a generation ended.
@@ -119,24 +122,49 @@ impl DynamoStore {
                 put = put.item("query", s(text));
             }
         }
-        match send("storing an export", || put.clone().send()).await? {
-            Ok(_) => Ok(None),
-            // A re-sent put whose first attempt was stored finds itself: the same answer either way.
-            Err(err) if condition_failed(&err) => self.export(planroom, export_id).await?.map(Some).ok_or_else(|| {
-                Error::internal("reading back an existing export", "the export vanished after a conflict")
-            }),
-            Err(err) => Err(retry::broken("storing an export", &err)),
+        for _ in 0..2 {
+            match send("storing an export", || put.clone().send()).await? {
+                Ok(_) => return Ok(None),
+                // A re-sent put whose first attempt was stored finds itself: the same answer either way.
+                Err(err) if condition_failed(&err) => match self.export(planroom, export_id).await? {
+                    Some(existing) => return Ok(Some(existing)),
+                    // Expired, and not yet deleted by TTL: gone. It is removed, so the new export
+                    // is an insert again (the insert is what starts the worker).
+                    None => self.remove_expired_export(planroom, export_id).await?,
+                },
+                Err(err) => return Err(retry::broken("storing an export", &err)),
+            }
+        }
+        Err(Error::internal("storing an export", "an expired export with its id could not be replaced"))
+    }
+
+    /// Deletes an export whose time is up (and only then).
+    async fn remove_expired_export(&self, planroom: &Id, export_id: &str) -> Result<()> {
+        let mut delete = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .condition_expression("#ttl <= :now")
+            .expression_attribute_names("#ttl", crate::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":now", n(jiff::Timestamp::now().as_second()));
+        for (name, value) in export_key(planroom, export_id) {
+            delete = delete.key(name, value);
+        }
+        match send("removing an expired export", || delete.clone().send()).await? {
+            Err(err) if !condition_failed(&err) => Err(retry::broken("removing an expired export", &err)),
+            _ => Ok(()),
         }
     }
 
-    /// An export, if it exists (one strongly consistent GetItem).
+    /// An export, if it exists and has not expired (one strongly consistent GetItem).
     pub async fn export(&self, planroom: &Id, export_id: &str) -> Result<Option<ExportRecord>> {
         let mut get = self.client.get_item().table_name(&self.table).consistent_read(true);
         for (name, value) in export_key(planroom, export_id) {
             get = get.key(name, value);
         }
         let out = retry::send_ok("reading an export", || get.clone().send()).await?;
-        Ok(out.item.as_ref().and_then(export_record))
+        let now = jiff::Timestamp::now().as_second();
+        Ok(out.item.as_ref().filter(|item| !super::expired(item, now)).and_then(export_record))
     }
 
     /// Takes a pending export whose start deadline has not passed; `false` when it is taken,
@@ -271,5 +299,6 @@ fn export_record(item: &Item) -> Option<ExportRecord> {
         error: get_s(item, "error").map(str::to_owned),
         start_by: seconds("start_by"),
         lease_until: seconds("lease_until"),
+        expires_at: seconds(crate::table::TTL_ATTRIBUTE),
     })
 }

@@ -67,7 +67,9 @@ impl DynamoStore {
             }
         }
         let mut stored = Stored::default();
-        for item in self.get_many(&wanted).await? {
+        let now = jiff::Timestamp::now().as_second();
+        // An event logged longer ago than its id is remembered is forgotten, whatever TTL has done yet.
+        for item in self.get_many(&wanted).await?.into_iter().filter(|item| !super::expired(item, now)) {
             let key = ItemKey {
                 pk: get_s(&item, "pk").unwrap_or_default().to_owned(),
                 sk: get_s(&item, "sk").unwrap_or_default().to_owned(),
@@ -110,10 +112,11 @@ impl DynamoStore {
                 .set_keys(Some(keys))
                 .consistent_read(true)
                 .projection_expression(
-                    "pk, sk, #count, first_at, event_id, result_first, result_first_at, result_count, #at, individual_id",
+                    "pk, sk, #count, first_at, event_id, result_first, result_first_at, result_count, #at, individual_id, #ttl",
                 )
                 .expression_attribute_names("#count", "count")
                 .expression_attribute_names("#at", "at")
+                .expression_attribute_names("#ttl", crate::table::TTL_ATTRIBUTE)
                 .build()
                 .map_err(|e| Error::internal("building a batch read", e))?;
             let out = send_ok("reading what a capture touches", || {
@@ -142,7 +145,9 @@ fn transaction(table: &str, capture: &Capture<'_>, plan: &Plan) -> Result<Vec<Tr
         let put = Put::builder()
             .table_name(table)
             .set_item(Some(log_item(capture, entry.event, &entry.key, &entry.result)))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", crate::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":now", n(jiff::Timestamp::now().as_second()))
             .build()
             .map_err(|e| Error::internal("building an event log entry", e))?;
         items.push(TransactWriteItem::builder().put(put).build());

@@ -23,7 +23,7 @@ use crate::Error;
 use crate::user_activity::ActivitySettings;
 
 pub use aws_config::SdkConfig;
-pub use blasts::{BURST_WINDOW_SECONDS, StoredBlast, StoredRecipient};
+pub use blasts::{BURST_WINDOW_SECONDS, LinkRecipient, StoredBlast, StoredRecipient};
 pub use jobs::JobStore;
 
 /// An item as DynamoDB returns it.
@@ -72,6 +72,11 @@ impl DynamoStore {
     /// A store on `table` with a client built from the loaded AWS configuration.
     pub fn from_sdk(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb_config(sdk).build()), table)
+    }
+
+    /// The same store (table and settings) reaching DynamoDB through `client`.
+    pub fn with_client(&self, client: aws_sdk_dynamodb::Client) -> Self {
+        DynamoStore { client, ..self.clone() }
     }
 
     /// The underlying client.
@@ -186,6 +191,16 @@ pub fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 /// Reads a whole-number attribute of an item (0 when absent).
 pub fn get_n(item: &Item, name: &str) -> u64 {
     item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// Whether an item with a time to live (`expires_at`, epoch seconds) has expired by `now`. DynamoDB
+/// deletes expired items only eventually (typically within days), and serves them until then:
+/// every read of such items asks this, so an expired item is gone whatever TTL has done yet.
+pub fn expired(item: &Item, now: i64) -> bool {
+    item.get(crate::table::TTL_ATTRIBUTE)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .is_some_and(|expires_at| expires_at <= now)
 }
 
 /// Reads a boolean attribute of an item (false when absent).

@@ -152,6 +152,60 @@ impl DynamoStore {
         Ok(out)
     }
 
+    /// Up to `limit` recipients of the job's completely registered blasts, one per individual, in
+    /// the order of their individual ids after `after`, leaving out the individuals in `skip`;
+    /// with the last one's id when more may follow. Two Queries of the job's partition (the
+    /// blasts; the recipients from `after` on, read until the page is full).
+    pub async fn recipients_page(
+        &self,
+        planroom: &Id,
+        job: &Id,
+        after: Option<&str>,
+        limit: usize,
+        skip: &HashSet<String>,
+    ) -> Result<(Vec<RecipientView>, Option<String>)> {
+        let blasts: HashSet<String> = self
+            .job_items(planroom, job, keys::BLAST_PREFIX, &["blast_id"])
+            .await?
+            .iter()
+            .filter_map(|i| get_s(i, "blast_id").map(str::to_owned))
+            .collect();
+        let pk = keys::job_pk(planroom, job);
+        let query = self
+            .query_on("pk", pk.clone())
+            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":prefix", s(keys::RECIPIENT_PREFIX))
+            .projection_expression("individual_id, email, #name, blast_id")
+            .expression_attribute_names("#name", "name");
+        // Individual ids are all as long (hex digests): `$` sorts after every `#{blast}` of `after`.
+        let mut start = after.map(|a| {
+            std::collections::HashMap::from([
+                ("pk".to_owned(), s(&pk)),
+                ("sk".to_owned(), s(format!("{}{a}$", keys::RECIPIENT_PREFIX))),
+            ])
+        });
+        let mut out: Vec<RecipientView> = Vec::new();
+        loop {
+            let page = query.clone().set_exclusive_start_key(start.take());
+            let answer = send_ok("reading a job's blast recipients", || page.clone().send()).await?;
+            for item in answer.items.unwrap_or_default() {
+                let recipient = RecipientView::from_item(&item);
+                let repeated = out.last().is_some_and(|last| last.individual_id == recipient.individual_id);
+                if blasts.contains(&recipient.blast_id) && !repeated && !skip.contains(&recipient.individual_id) {
+                    if out.len() == limit {
+                        let last = out.last().map(|r| r.individual_id.clone());
+                        return Ok((out, last));
+                    }
+                    out.push(recipient);
+                }
+            }
+            match answer.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok((out, None)),
+            }
+        }
+    }
+
     /// A job's blast heads, blast recipients and individual summaries, what the blasts'
     /// engagement is computed from ([`crate::engagement`]): three Queries of the job's
     /// partition, side by side, each paged through.

@@ -259,7 +259,10 @@ impl DynamoStore {
                 .item("type", s("user_activity_event"))
                 .item("at", s(at))
                 .item(TTL_ATTRIBUTE, n(expires_at))
-                .condition_expression("attribute_not_exists(pk)");
+                // An id remembered past its time is forgotten, whatever TTL has done yet.
+                .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+                .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                .expression_attribute_values(":now", n(jiff::Timestamp::now().as_second()));
             match send("remembering an event id", || put.clone().send()).await? {
                 Ok(_) => Ok(at.to_owned()),
                 Err(err) if retry::condition_failed(&err) => {
@@ -295,6 +298,8 @@ impl DynamoStore {
     ) -> Result<Counter> {
         let mut names: Vec<&'static str> = grouping.fields().iter().map(|f| f.name()).collect();
         names.extend(filters.fields().map(|f| f.name()));
+        // Expired rows are gone whatever TTL has done yet: their time to live is read too.
+        names.push(TTL_ATTRIBUTE);
         names.sort_unstable();
         names.dedup();
         let (low, high) = bounds(from, to);
@@ -322,7 +327,8 @@ impl DynamoStore {
                 loop {
                     let q = query.clone().set_exclusive_start_key(start.take());
                     let out = retry::send_ok("reading user activity", || q.clone().send()).await?;
-                    for item in out.items.unwrap_or_default() {
+                    let now = Timestamp::now().as_second();
+                    for item in out.items.unwrap_or_default().into_iter().filter(|item| !super::expired(item, now)) {
                         let row = item_row(&item);
                         if filters.matches(&row) {
                             grouping.add(&mut counter, &row);
@@ -414,7 +420,8 @@ impl DynamoStore {
                     for (&i, (items, last)) in empty.iter().zip(futures::future::try_join_all(batches).await?) {
                         read += items.len();
                         let shard = &mut reads[i];
-                        for item in items {
+                        let now = Timestamp::now().as_second();
+                        for item in items.into_iter().filter(|item| !super::expired(item, now)) {
                             let sk = get_s(&item, "sk").unwrap_or_default().to_owned();
                             let row = item_row(&item);
                             if filters.matches(&row) {

@@ -31,10 +31,21 @@ fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// The function's logical id in the template: the access key it signs with, so the stand-in
+/// records its calls as that function's (as its role would make them on AWS).
+fn principal(name: &str) -> &'static str {
+    match name {
+        "capture" => devserver::principals::CAPTURE,
+        "redirect" => devserver::principals::REDIRECT,
+        _ => devserver::principals::QUERY,
+    }
+}
+
 /// Starts `name` as Lambda would, reaching AWS at `endpoint` and the Runtime API at `runtime_api`.
 fn start(name: &str, endpoint: &str, secret: &str, runtime_api: &str) -> tokio::process::Child {
     Command::new(binary(name))
         .env_remove("SIGNING_KEYS")
+        .env("AWS_ACCESS_KEY_ID", principal(name))
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("TABLE_NAME", "planroom-activity-cold-start")
         .env("SIGNING_KEYS_SECRET_ID", secret)
