@@ -23,6 +23,9 @@ for _ in $(seq 1 150); do
 done
 bench=target/release/bench
 
+echo "== a first-access tracked click against a one-item read (GET /v1/jobs/{id}); a click until the Activity tab shows it"
+$bench http-click-latency --base "$base" --samples 40
+
 echo "== first-access latency as the table grows"
 $bench http-latency --base "$base" --samples 200 --label "empty"
 $bench load --job fill-20k --individuals 1000 --records 19000

@@ -146,6 +146,49 @@ def check_parameters(template):
     return failures
 
 
+JUDGE_SETTINGS = [
+    "SCANNER_BURST_LINKS",
+    "SCANNER_BURST_WINDOW_SECONDS",
+    "SCANNER_BLAST_RECIPIENTS",
+    "SCANNER_BLAST_WINDOW_SECONDS",
+    "SCANNER_BLAST_HORIZON_SECONDS",
+    "SCANNER_SEND_WINDOW_SECONDS",
+]
+
+
+def check_stream_consumers(template):
+    """Every stream-triggered function's filters are valid JSON patterns of inserts; the judge of
+    tracked-link hits gets each of its windows from a parameter (functions/redirect/src/judge.rs
+    reads them) and is handed the rows it judges (hits and landing pages)."""
+    failures = []
+    for name, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event_name, event in resource["Properties"].get("Events", {}).items():
+            if event.get("Type") != "DynamoDB":
+                continue
+            for entry in event["Properties"].get("FilterCriteria", {}).get("Filters", []):
+                try:
+                    pattern = json.loads(entry["Pattern"])
+                except (KeyError, ValueError) as err:
+                    failures.append(f"{name}.{event_name}: filter pattern is not JSON: {err}")
+                    continue
+                if pattern.get("eventName") != ["INSERT"]:
+                    failures.append(f"{name}.{event_name}: filter {entry['Pattern']} must keep inserts only")
+            if "DestinationConfig" not in event["Properties"]:
+                failures.append(f"{name}.{event_name}: a stream source without an on-failure destination loses batches")
+    judge = template["Resources"].get("HitJudgeFunction", {}).get("Properties", {})
+    variables = judge.get("Environment", {}).get("Variables", {})
+    for setting in JUDGE_SETTINGS:
+        if not isinstance(variables.get(setting), dict) or "Ref" not in variables[setting]:
+            failures.append(f"HitJudgeFunction: {setting} must come from a template parameter")
+    patterns = json.dumps(judge.get("Events", {}))
+    for row in ("hit", "landing_of"):
+        if f'\\"{row}\\"' not in patterns:
+            failures.append(f"HitJudgeFunction: its stream filter must hand it rows with {row}")
+    return failures
+
+
 def check_samconfig(path="samconfig.toml"):
     """`sam deploy` deploys the built template (a global template_file would make it package the
     source template, zipping the repository root), and no environment sets an OIDC issuer (a
@@ -182,12 +225,14 @@ def main():
     failures += check_signing_keys(template)
     failures += check_principals(template, json.load(open(sys.argv[4])))
     failures += check_parameters(template)
+    failures += check_stream_consumers(template)
     failures += check_samconfig()
     if failures:
         sys.exit("code and template differ:\n  " + "\n  ".join(failures))
     print(
         f"table definition, {count} routes, the functions' time budgets, CORS and principals match the "
-        "template; every parameter is used; samconfig deploys the built template"
+        "template; every parameter is used; stream consumers filter inserts and keep what fails; the "
+        "judge's windows are parameters; samconfig deploys the built template"
     )
 
 

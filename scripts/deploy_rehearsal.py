@@ -189,6 +189,11 @@ class Stack:
             secret_name=self.parameters.get("SigningKeysSecretName") or "planroom-activity/signing-keys",
         )
 
+    def queue_arn(self, logical: str) -> str:
+        """The ARN of the queue the template calls `logical`."""
+        url = self.physical[logical]
+        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
     def role_documents(self, function: str) -> list[dict[str, Any]]:
         """Every policy document of the function's role: inline and attached (AWS managed included)."""
         role_arn = self.lam.get_function(FunctionName=self.physical[function])["Configuration"]["Role"]
@@ -251,7 +256,10 @@ def service_requests(expanded: dict[str, Any], function: str, stack: Stack, wher
             requests.append(("kms:Decrypt", key, kms))
         destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         if destination is not None:
-            requests.append(("sqs:SendMessage", where.queue_arn, {}))
+            # `{"Fn::GetAtt": [queue, "Arn"]}`: the queue of this event source, as deployed.
+            logical = destination.get("Fn::GetAtt", [None])[0] if isinstance(destination, dict) else None
+            queue = stack.queue_arn(logical) if logical in stack.physical else where.queue_arn
+            requests.append(("sqs:SendMessage", queue, {}))
             requests.append(("kms:GenerateDataKey", key, kms))
     return requests
 

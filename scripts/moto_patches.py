@@ -39,6 +39,9 @@ planroom-sized table unusable and hide one of DynamoDB's guarantees:
   answers the outputs of its new template; stock moto keeps the old (empty) ones.
 * ``cloudformation_roles``: a role CloudFormation creates has its managed policies attached and its
   inline policies stored as JSON; stock moto drops the first and stores the second as a Python repr.
+* ``lambda_function_urls``: CloudFormation creates ``AWS::Lambda::Url`` (a function's URL) with
+  Lambda's ``CreateFunctionUrlConfig``; stock moto skips the type, so ``!GetAtt …Url.FunctionUrl``
+  cannot resolve and the stack cannot be created.
 
 Each patch is one function, independent of the others, written so it could be offered upstream.
 ``scripts/moto_conformance.py`` runs the same calls against stock and patched moto and asserts
@@ -82,6 +85,7 @@ def apply_all() -> None:
     serverless_transform()
     change_set_outputs()
     cloudformation_roles()
+    lambda_function_urls()
 
 
 # --- journal_transactions -------------------------------------------------------------------
@@ -741,3 +745,58 @@ def cloudformation_roles() -> None:
         return role
 
     Role.create_from_cloudformation_json = classmethod(create)
+
+
+# --- lambda_function_urls --------------------------------------------------------------------------
+
+
+def lambda_function_urls() -> None:
+    """CloudFormation creates `AWS::Lambda::Url` (what SAM makes of a function's `FunctionUrlConfig`)
+    through Lambda's `CreateFunctionUrlConfig`, and `!GetAtt …Url.FunctionUrl` is its address. Stock
+    moto's Lambda has function URL configs but its CloudFormation skips the type, so a template that
+    hands the URL to another function cannot be deployed at all."""
+    from moto.awslambda.models import lambda_backends
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+
+    class FunctionUrl(CloudFormationModel):
+        # moto's model registry files models by the service their module names.
+        __module__ = "moto.awslambda.function_urls"
+
+        def __init__(self, function_arn: str, url: str) -> None:
+            self.function_arn = function_arn
+            # As Lambda answers it: the address ends with a slash.
+            self.url = url if url.endswith("/") else url + "/"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Lambda::Url"
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[override]
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+        ) -> "FunctionUrl":
+            properties = cloudformation_json["Properties"]
+            target = properties["TargetFunctionArn"]
+            config = {key: properties[key] for key in ("AuthType", "Cors", "InvokeMode") if key in properties}
+            created = lambda_backends[account_id][region_name].create_function_url_config(target, config)
+            return cls(created.function.function_arn, created.url)
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("FunctionUrl", "FunctionArn")
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            return self.url if attribute_name == "FunctionUrl" else self.function_arn
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.function_arn
+
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+    assert parsing.get_model_map()["AWS::Lambda::Url"] is FunctionUrl

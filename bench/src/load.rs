@@ -2,17 +2,17 @@
 //! DynamoDB's published rules (1 write unit per KB written, 2 in a transaction; 1 read unit per
 //! 4 KB strongly consistent, half that eventually consistent).
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 use shared::activity::{Activity, ObjectKind};
 use shared::event::{EventInput, ObjectRef};
-use shared::first_access::{Capture, Source};
+use shared::first_access::{self, Capture, Source};
 use shared::ids::{Id, Name};
 use shared::individual::{Email, Individual};
-use shared::keys;
+use shared::judgement::{Confidence, Judgement};
+use shared::store::records::record_item;
 use shared::store::{DynamoStore, Item};
 
 use crate::{Fallible, PLANROOM};
@@ -33,11 +33,6 @@ fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-/// Write units of writing an item of `bytes` once (outside a transaction).
-pub fn write_units(bytes: usize) -> usize {
-    bytes.div_ceil(1024).max(1)
-}
-
 /// Eventually consistent read units for `bytes` read by one Query.
 pub fn read_units(bytes: usize) -> f64 {
     bytes.div_ceil(4096).max(1) as f64 / 2.0
@@ -52,7 +47,7 @@ pub fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn event(job: &Id, file: usize) -> Fallible<EventInput> {
+fn event(job: &Id, file: usize, at: jiff::Timestamp) -> Fallible<EventInput> {
     Ok(EventInput {
         event_id: None,
         job: job.clone(),
@@ -65,7 +60,22 @@ fn event(job: &Id, file: usize) -> Fallible<EventInput> {
         section: Some(shared::event::SectionRef { id: Id::parse("s", "s-1")?, name: Name::parse("n", "Drawings")? }),
         url: None,
         device: Some("desktop".into()),
+        at,
+        client_time: false,
     })
+}
+
+/// The record items of `events` captured by `who` from `source`, as `judgement` says, each counted once.
+fn record_items(
+    planroom: &Id,
+    who: &Individual,
+    source: &Source,
+    judgement: &Judgement,
+    events: &[EventInput],
+) -> Vec<Item> {
+    let capture = Capture { planroom, individual: who, source, judgement, events };
+    let all: Vec<usize> = (0..events.len()).collect();
+    first_access::updates(&capture, &all).iter().map(|u| record_item(&capture, u, 1)).collect()
 }
 
 fn person(i: usize) -> Fallible<Individual> {
@@ -81,27 +91,16 @@ pub async fn job(store: &DynamoStore, job: &str, individuals: usize, records: us
     let started = Instant::now();
     let planroom = Id::parse("planroom", PLANROOM)?;
     let job = Id::parse("job", job)?;
-    let job_pk = keys::job_pk(&planroom, &job);
     let per_person = records.div_ceil(individuals.max(1));
-    let at = shared::time::now().1;
-    let mut items = Vec::with_capacity(records + individuals);
+    let at = jiff::Timestamp::now();
+    let person_judgement = Judgement::human(Confidence::High);
+    let mut items = Vec::with_capacity(records);
     for i in 0..individuals {
         let who = person(i)?;
         let events = (0..per_person.min(records - (i * per_person).min(records)))
-            .map(|f| event(&job, f))
+            .map(|f| event(&job, f, at))
             .collect::<Fallible<Vec<_>>>()?;
-        let capture = Capture {
-            planroom: &planroom,
-            individual: &who,
-            source: &Source::Login,
-            automated: None,
-            at: &at,
-            events: &events,
-        };
-        for (e, event) in events.iter().enumerate() {
-            items.push(shared::store::first_access::record_item(&capture, e, &capture.record_key(event), 1));
-        }
-        items.push(summary_item(&job_pk, &who, per_person, &at, false));
+        items.extend(record_items(&planroom, &who, &Source::Login, &person_judgement, &events));
     }
     let total = items.len();
     write_all(store, items).await?;
@@ -110,26 +109,22 @@ pub async fn job(store: &DynamoStore, job: &str, individuals: usize, records: us
 }
 
 /// Loads a job that e-mail scanners walked: `recipients` recipients whose `links` links a
-/// scanner opened (one automated record each, and a summary in the scanners' partitions), plus
-/// `people` people with `links` human first accesses each.
+/// scanner opened (one automated record each), plus `people` people with `links` human first
+/// accesses each.
 pub async fn scanned_job(store: &DynamoStore, job: &str, recipients: usize, links: usize, people: usize) -> Fallible {
     let started = Instant::now();
     let planroom = Id::parse("planroom", PLANROOM)?;
     let job = Id::parse("job", job)?;
-    let job_pk = keys::job_pk(&planroom, &job);
-    let at = shared::time::now().1;
+    let at = jiff::Timestamp::now();
     let blast = Source::Blast(Id::parse("blast", "b-scanned")?);
-    let events = (0..links).map(|f| event(&job, f)).collect::<Fallible<Vec<_>>>()?;
-    let mut items = Vec::with_capacity(recipients * (links + 1) + people * (links + 1));
+    let events = (0..links).map(|f| event(&job, f, at)).collect::<Fallible<Vec<_>>>()?;
+    let (person_judgement, scanner) =
+        (Judgement::human(Confidence::High), Judgement::automated("scanner_network", Confidence::High));
+    let mut items = Vec::with_capacity((recipients + people) * links);
     for i in 0..recipients + people {
         let who = person(i)?;
-        let automated = (i < recipients).then_some("scanner_network");
-        let source = if automated.is_some() { &blast } else { &Source::Login };
-        let capture = Capture { planroom: &planroom, individual: &who, source, automated, at: &at, events: &events };
-        for (e, event) in events.iter().enumerate() {
-            items.push(shared::store::first_access::record_item(&capture, e, &capture.record_key(event), 1));
-        }
-        items.push(summary_item(&job_pk, &who, links, &at, automated.is_some()));
+        let (source, judgement) = if i < recipients { (&blast, &scanner) } else { (&Source::Login, &person_judgement) };
+        items.extend(record_items(&planroom, &who, source, judgement, &events));
     }
     let total = items.len();
     write_all(store, items).await?;
@@ -138,42 +133,6 @@ pub async fn scanned_job(store: &DynamoStore, job: &str, recipients: usize, link
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// An individual summary as the capture path leaves it after `files` first views (fixture data),
-/// by a person or (`automated`) by a scanner only.
-fn summary_item(job_pk: &str, who: &Individual, files: usize, at: &str, automated: bool) -> Item {
-    let company = who.company_name.as_ref().map(|c| c.as_str()).unwrap_or_default();
-    let ind_pk = keys::individuals_gsi_pk(job_pk, automated);
-    let s = |v: String| AttributeValue::S(v);
-    let mut item: Item = HashMap::from([
-        ("pk".into(), s(job_pk.into())),
-        ("sk".into(), s(keys::individual_sk(&who.id))),
-        ("type".into(), s("individual".into())),
-        ("individual_id".into(), s(who.id.clone())),
-        ("name".into(), s(who.name.to_string())),
-        ("email".into(), s(who.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default())),
-        ("company_name".into(), s(company.into())),
-        ("gsi1pk".into(), s(ind_pk.clone())),
-        ("gsi1sk".into(), s(keys::name_gsi_sk(who.name.as_str(), &who.id))),
-        ("gsi2pk".into(), s(ind_pk.clone())),
-        ("gsi2sk".into(), s(keys::first_seen_gsi_sk(at, &who.id))),
-        ("gsi3pk".into(), s(ind_pk)),
-        ("gsi3sk".into(), s(keys::company_gsi_sk(company, who.name.as_str(), &who.id))),
-    ]);
-    if automated {
-        item.insert("auto_sources".into(), AttributeValue::Ss(vec!["blast:b-scanned".into()]));
-        item.insert("auto_hits".into(), AttributeValue::N(files.to_string()));
-        item.insert("auto_first_at".into(), s(at.into()));
-        item.insert("auto_last_at".into(), s(at.into()));
-    } else {
-        item.insert("sources".into(), AttributeValue::Ss(vec!["login".into()]));
-        item.insert("files_viewed".into(), AttributeValue::N(files.to_string()));
-        item.insert("first_at".into(), s(at.into()));
-        item.insert("last_at".into(), s(at.into()));
-        item.insert("first_seen".into(), s(keys::first_seen_gsi_sk(at, &who.id)));
-    }
-    item
 }
 
 /// Writes items 25 a request, 4 requests at a time.

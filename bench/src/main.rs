@@ -1,8 +1,10 @@
 //! Benchmarks against the local AWS stand-in (`scripts/bench.sh` runs them all and prints the
 //! figures recorded in BENCHMARKS.md):
 //!
-//! - `capture-cost`: DynamoDB requests and write units of a first access, a repeat, an event with
-//!   an `event_id` and its duplicate, a scanner's hit of a tracked link and a person's click;
+//! - `capture-cost`: DynamoDB requests, round trips and capacity units of every write path (captured
+//!   events, their duplicates, tracked clicks and scanner hits, the judge's work included), then the
+//!   cost model per million events;
+//! - `http-click-latency --base URL`: a first-access click against a one-item read, through a dev server;
 //! - `load --job J --individuals N --records M`: loads a job's activity directly (BatchWriteItem);
 //! - `load-scanned --job J --recipients R --links L --people P`: a job e-mail scanners walked;
 //! - `page-cost --job J`: items DynamoDB reads for a page of 50 of each read path of that job;
@@ -61,12 +63,13 @@ async fn main() -> Fallible {
             return http::concurrent(&base, number("--clients", 32), number("--total", 1500)).await;
         }
         Some("http-page") => return http::page(&base, &job).await,
+        Some("http-click-latency") => return http::click_latency(&base, number("--samples", 200)).await,
         Some("http-export") => return http::export(&base, &job, flag("--format").as_deref().unwrap_or("csv")).await,
         _ => {}
     }
     shared::table::create_if_missing(&store).await.map_err(|e| e.chain())?;
     match args.first().map(String::as_str) {
-        Some("capture-cost") => cost::capture_cost(&sdk, &store, &counter).await,
+        Some("capture-cost") => cost::capture_cost(&sdk).await,
         Some("load") => load::job(&store, &job, number("--individuals", 10_000), number("--records", 200_000)).await,
         Some("load-scanned") => {
             let (recipients, links, people) = (number("--recipients", 5000), number("--links", 20), number("--people", 100));
@@ -114,52 +117,58 @@ async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Cou
             println!("list sort={sort} page={page} items={items} http_ms={millis:.1}");
         }
     }
-    // The same first page read straight from the store, to count requests and read units.
-    let order = shared::store::reads::IndividualOrder::Name;
-    let args = shared::store::page::PageArgs { limit: 50, start: None };
+    // The same first page read straight from the store, to count requests and read units: the
+    // job's people's records (16 segments side by side), summarised, and what scanners did on the
+    // page's people's links.
     counter.reset();
-    let page = store.individuals(&planroom, &job_id, order, false, args).await.map_err(|e| e.chain())?;
-    let items_read = counter.items_read();
-    let bytes: usize = page.items.iter().map(load::item_size).sum();
+    let started = Instant::now();
+    let all =
+        shared::summarizing::job_summaries(store, &planroom, &job_id, None, false).await.map_err(|e| e.chain())?;
+    // Read units are billed on whole items: a record is about 650 bytes (`capture-cost`).
+    let bytes = counter.items_read() as usize * 650;
+    let (page, _) = shared::summaries::page(all, shared::summaries::IndividualOrder::Name, false, None, 50);
+    let ids: Vec<&str> = page.iter().map(|s| s.individual_id.as_str()).collect();
+    store.automated_hits(&planroom, &job_id, &ids).await.map_err(|e| e.chain())?;
     println!(
-        "list page of 50: dynamodb_requests={} ({}), items_read={items_read}, bytes~{bytes}, read_units~{:.1} (eventually consistent)",
+        "list page of 50: dynamodb_requests={} ({}), items_read={}, record_bytes~{bytes}, read_units~{:.1} (eventually consistent), store_ms={:.0}",
         counter.total(),
         counter.summary(),
-        load::read_units(bytes * 51 / 50)
+        counter.items_read(),
+        load::read_units(bytes) + ids.len() as f64 * 0.5,
+        started.elapsed().as_secs_f64() * 1000.0
     );
     Ok(())
 }
 
 /// Items DynamoDB reads for a page of 50 of each read path of a job (after `load-scanned`): the
-/// Activity tab in each order, a file's accessors, and the same with scanners included.
+/// Activity tab (people only, and with scanners), a file's accessors, and the same with scanners.
 async fn page_cost(store: &DynamoStore, counter: &Counter, job: &str) -> Fallible {
     use shared::store::page::PageArgs;
-    use shared::store::reads::IndividualOrder;
     let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
     let job = shared::ids::Id::parse("job", job)?;
     let file = shared::ids::Id::parse("file", "file-0003")?;
     let page = || PageArgs { limit: 50, start: None };
     for (name, automated) in [("people", false), ("scanners", true)] {
-        for order in [IndividualOrder::Name, IndividualOrder::FirstAt, IndividualOrder::Company] {
-            counter.reset();
-            let got = store.individuals(&planroom, &job, order, automated, page()).await.map_err(|e| e.chain())?;
-            println!(
-                "page-cost read=individuals partition={name} order={order:?} items={} items_read={} requests={}",
-                got.items.len(),
-                counter.items_read(),
-                counter.total()
-            );
-        }
+        counter.reset();
+        let got =
+            shared::summarizing::job_summaries(store, &planroom, &job, None, automated).await.map_err(|e| e.chain())?;
+        println!(
+            "page-cost read=individuals partition={name} individuals={} items_read={} requests={}",
+            got.len(),
+            counter.items_read(),
+            counter.total()
+        );
         counter.reset();
         let got = store
             .accesses_of_object(&planroom, &job, shared::activity::ObjectKind::File, &file, automated, page())
             .await
             .map_err(|e| e.chain())?;
         println!(
-            "page-cost read=file_accessors partition={name} items={} items_read={} requests={}",
+            "page-cost read=file_accessors partition={name} items={} items_read={} requests={} ({})",
             got.items.len(),
             counter.items_read(),
-            counter.total()
+            counter.total(),
+            counter.summary()
         );
     }
     Ok(())

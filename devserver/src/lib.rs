@@ -59,6 +59,8 @@ pub struct Settings {
     pub export_retention: Duration,
     /// Origins of browser pages allowed to call the API (`CORS_ALLOWED_ORIGINS`).
     pub cors_allowed_origins: String,
+    /// The judge's windows (`SCANNER_*`).
+    pub windows: shared::hit_judgement::Windows,
 }
 
 impl Settings {
@@ -80,6 +82,7 @@ impl Settings {
             )?),
             cors_allowed_origins: config::or("CORS_ALLOWED_ORIGINS", cors::DEFAULT_ORIGINS),
             export_retention: export::retention_from_env()?,
+            windows: redirect::judge::windows_from_env()?,
         })
     }
 }
@@ -143,20 +146,21 @@ async fn local_bucket(sdk: &aws_config::SdkConfig, settings: &Settings) -> Resul
     Ok(bucket)
 }
 
-/// Runs the export worker and the drainer of its on-failure queue on the table's stream until
-/// the future is dropped.
+/// Runs the stream's consumers (the export worker and the drainer of its on-failure queue, the
+/// judge of tracked-link hits) until the future is dropped.
 pub async fn run_worker(settings: &Settings) -> Result<(), ConfigError> {
     let sdk = store::aws_config().await;
     run_worker_through(&sdk, &sdk, settings).await
 }
 
-/// [`run_worker`] with the worker reaching AWS through `worker_sdk` (a fault proxy, in tests)
-/// while the stream and the drainer use `sdk`.
+/// [`run_worker`] with the worker and the judge of tracked-link hits reaching AWS through
+/// `worker_sdk` (a fault proxy, in tests) while the stream and the drainer use `sdk`.
 pub async fn run_worker_through(
     sdk: &aws_config::SdkConfig,
     worker_sdk: &aws_config::SdkConfig,
     settings: &Settings,
 ) -> Result<(), ConfigError> {
+    let judge_sdk = worker_sdk;
     local_bucket(sdk, settings).await?;
     // The worker, its event source (Lambda reads the stream with the worker's role) and the
     // drainer each call AWS as themselves.
@@ -169,7 +173,10 @@ pub async fn run_worker_through(
         DynamoStore::from_sdk(&drainer_sdk, &settings.table),
         aws_sdk_dynamodbstreams::Client::new(&drainer_sdk),
     );
-    stream::feed_worker(sdk, &settings.table, &worker, &drainer).await;
+    let judge_sdk = principals::sdk_as(judge_sdk, principals::HIT_JUDGE);
+    let judge_store = DynamoStore::from_sdk(&judge_sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
+    let judge = redirect::judge::Judge::new(judge_store, settings.windows);
+    stream::feed(sdk, &settings.table, &stream::Consumers { worker, drainer, judge }).await;
     Ok(())
 }
 

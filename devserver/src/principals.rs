@@ -19,8 +19,12 @@ pub const EXPORT_WORKER: &str = "ExportWorkerFunction";
 /// `functions/export`, the drainer of the worker's on-failure queue.
 pub const EXPORT_FAILURES: &str = "ExportFailuresFunction";
 
+/// `functions/redirect`, the stream-triggered judge of tracked-link hits (and its event source's
+/// stream reads).
+pub const HIT_JUDGE: &str = "HitJudgeFunction";
+
 /// Every function's logical id, as `make check-infra` compares them with the template.
-pub const ALL: [&str; 6] = [CAPTURE, REDIRECT, QUERY, EXPORT, EXPORT_WORKER, EXPORT_FAILURES];
+pub const ALL: [&str; 7] = [CAPTURE, REDIRECT, QUERY, EXPORT, EXPORT_WORKER, EXPORT_FAILURES, HIT_JUDGE];
 
 /// Credentials naming `principal` (the stand-in checks no signature).
 fn credentials(principal: &str) -> SharedCredentialsProvider {

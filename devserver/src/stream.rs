@@ -1,8 +1,13 @@
-//! The local stand-in for the export worker's event source: reads the table's DynamoDB stream
-//! from the local AWS stand-in, keeps the records the template's filter keeps (inserts of export
-//! items), and hands each to the worker the way Lambda does: the same event, several records at
-//! once (the template's parallelisation), retried when the worker fails, and, once the retries or
-//! the record's age run out, a note to the on-failure queue's drainer.
+//! The local stand-in for the event sources on the table's DynamoDB stream: reads the stream from
+//! the local AWS stand-in and hands each consumer the records its filter in the template keeps,
+//! the way Lambda does.
+//!
+//! - The export worker gets inserts of export items, one a call, several at once (the template's
+//!   parallelisation), retried when it fails, and, once the retries or the record's age run out, a
+//!   note to the on-failure queue's drainer.
+//! - The judge of tracked-link hits gets inserts of hit and landing-page rows in batches, in
+//!   stream order, one batch at a time; a batch that fails is delivered again, whole, like
+//!   Lambda's retries (and what a half-done batch did must not count twice).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +18,7 @@ use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine;
 use export::failures::{self, Drainer, FailureNote};
 use export::worker::{self, Worker};
+use redirect::judge::{self, Judge};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -32,14 +38,28 @@ pub const MAX_RECORD_AGE: Duration = Duration::from_secs(3600);
 /// Records handled at the same time (the template's `ParallelizationFactor`).
 pub const PARALLEL: usize = 10;
 
-/// Feeds the worker forever (until the task is dropped), starting at the oldest record the
-/// stream still holds so no export inserted while nobody listened is lost. The stream's ARN is
+/// The template's `BatchSize` of the judge's event source.
+pub const JUDGE_BATCH: usize = 100;
+
+/// What reads the stream.
+#[derive(Debug, Clone)]
+pub struct Consumers {
+    /// The export worker.
+    pub worker: Worker,
+    /// The drainer of its on-failure queue.
+    pub drainer: Drainer,
+    /// The judge of tracked-link hits.
+    pub judge: Judge,
+}
+
+/// Feeds the consumers forever (until the task is dropped), starting at the oldest record the
+/// stream still holds so nothing inserted while nobody listened is lost. The stream's ARN is
 /// looked up with `sdk` (on AWS the template names it); the stream is read as the worker, whose
 /// role Lambda's event source uses.
-pub async fn feed_worker(sdk: &aws_config::SdkConfig, table: &str, worker: &Worker, drainer: &Drainer) {
+pub async fn feed(sdk: &aws_config::SdkConfig, table: &str, consumers: &Consumers) {
     let lanes = Arc::new(Semaphore::new(PARALLEL));
     loop {
-        if let Err(err) = follow(sdk, table, worker, drainer, &lanes).await {
+        if let Err(err) = follow(sdk, table, consumers, &lanes).await {
             tracing::warn!(error = %err, "reading the table's stream failed; retrying");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -49,8 +69,7 @@ pub async fn feed_worker(sdk: &aws_config::SdkConfig, table: &str, worker: &Work
 async fn follow(
     sdk: &aws_config::SdkConfig,
     table: &str,
-    worker: &Worker,
-    drainer: &Drainer,
+    consumers: &Consumers,
     lanes: &Arc<Semaphore>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let tables = aws_sdk_dynamodb::Client::new(sdk);
@@ -66,7 +85,7 @@ async fn follow(
     loop {
         let mut behind = false;
         for position in &mut positions {
-            behind |= read_shard(&streams, &arn, position, worker, drainer, lanes).await?;
+            behind |= read_shard(&streams, &arn, position, consumers, lanes).await?;
         }
         if !behind {
             tokio::time::sleep(IDLE).await;
@@ -87,8 +106,7 @@ async fn read_shard(
     streams: &aws_sdk_dynamodbstreams::Client,
     arn: &str,
     position: &mut Position,
-    worker: &Worker,
-    drainer: &Drainer,
+    consumers: &Consumers,
     lanes: &Arc<Semaphore>,
 ) -> Result<bool, Box<dyn std::error::Error>> {
     let request = streams.get_shard_iterator().stream_arn(arn).shard_id(&position.shard);
@@ -106,9 +124,13 @@ async fn read_shard(
         }
         full = records.len() == PAGE as usize;
         position.after = records.iter().filter_map(|r| r.dynamodb.as_ref()?.sequence_number.clone()).next_back();
+        let hits: Vec<&Record> = records.iter().filter(|r| for_the_judge(r)).collect();
+        for batch in hits.chunks(JUDGE_BATCH) {
+            judge_batch(&consumers.judge, batch, arn).await;
+        }
         for record in records.into_iter().filter(|r| failures::inserted_export(r).is_some()) {
             let permit = lanes.clone().acquire_owned().await?;
-            let (worker, drainer) = (worker.clone(), drainer.clone());
+            let (worker, drainer) = (consumers.worker.clone(), consumers.drainer.clone());
             let (arn, shard) = (arn.to_owned(), position.shard.clone());
             tokio::spawn(async move {
                 deliver(&worker, &drainer, &record, &arn, &shard).await;
@@ -121,6 +143,38 @@ async fn read_shard(
         iterator = out.next_shard_iterator;
     }
     Ok(full)
+}
+
+/// The template's filter of the judge's event source: inserts of a row with a `hit` mark (a
+/// tracked-link hit) or a `landing_of` (a landing page confirming one).
+fn for_the_judge(record: &Record) -> bool {
+    let inserted = record.event_name.as_ref().is_some_and(|n| n.as_str() == "INSERT");
+    let image = record.dynamodb.as_ref().and_then(|d| d.new_image.as_ref());
+    inserted && image.is_some_and(|i| i.contains_key("hit") || i.contains_key("landing_of"))
+}
+
+/// Hands one batch to the judge as Lambda would: the whole batch again when it fails, up to the
+/// template's `MaximumRetryAttempts`; then its hits stay unjudged in the log (on AWS, the batch's
+/// place in the stream goes to the on-failure queue).
+pub async fn judge_batch(judge: &Judge, batch: &[&Record], arn: &str) {
+    let records: Vec<Value> = batch.iter().map(|r| lambda_record(r, arn)).collect();
+    let event: Event = match serde_json::from_value(json!({ "Records": records })) {
+        Ok(event) => event,
+        Err(err) => {
+            tracing::error!(error = %err, "stream records could not be turned into a Lambda event");
+            return;
+        }
+    };
+    for attempt in 0..=MAX_RETRIES {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        if judge::handle(judge, event.clone()).await.is_ok() {
+            return;
+        }
+        tracing::warn!(attempt, records = batch.len(), "the judge failed a batch; delivering it again");
+    }
+    tracing::error!(records = batch.len(), "the judge failed a batch on every attempt: its hits stay unjudged");
 }
 
 /// Hands one record to the worker as Lambda would: retried on failure, and noted to the

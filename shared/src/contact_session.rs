@@ -10,7 +10,8 @@
 //! e-mail scanner records everything done through it as automated, so a scanner that goes on to
 //! "browse" the planroom page never becomes a person's first access. Version 2 of the payload adds
 //! that judgement; version 1 sessions (minted before it) are still read, as human, until they
-//! expire.
+//! expire. Version 3 adds the click itself (its row, its time and the record it counts in), so the
+//! landing page's view of the link's own target is known as the same view, not a second one.
 
 use crate::signing::codec::{Reader, Writer};
 use crate::signing::{Keyring, open_expiring};
@@ -19,7 +20,10 @@ use crate::signing::{Keyring, open_expiring};
 const PURPOSE: &str = "session";
 
 /// Payload format version; a new layout gets a new number so old sessions fail cleanly.
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
+
+/// The version before the click travelled with the session.
+const VERSION_2: u8 = 2;
 
 /// The version before the scanner judgement travelled with the session.
 const VERSION_1: u8 = 1;
@@ -40,6 +44,19 @@ pub struct ContactSession {
     /// Why the click that minted the session looked automated (a [`crate::scanner::Signal`]
     /// code), or `None` for a person.
     pub automated: Option<String>,
+    /// The click that minted it (`None` in sessions minted before version 3).
+    pub hit: Option<SessionHit>,
+}
+
+/// The tracked-link hit a session was handed out for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionHit {
+    /// Its row's sort key.
+    pub row: String,
+    /// When it was, in unix milliseconds.
+    pub at_ms: i64,
+    /// The record it counts in (its sort key in the job's partition).
+    pub record: String,
 }
 
 /// Why a contact session token was refused.
@@ -66,20 +83,24 @@ impl ContactSession {
     }
 
     fn to_payload(&self) -> Vec<u8> {
-        Writer::new(VERSION)
+        let mut writer = Writer::new(if self.hit.is_some() { VERSION } else { VERSION_2 });
+        writer
             .put_str(&self.planroom)
             .put_str(&self.job)
             .put_str(&self.blast)
             .put_str(&self.recipient)
             .put_i64(self.expires_at)
-            .put_str(self.automated.as_deref().unwrap_or_default())
-            .finish()
+            .put_str(self.automated.as_deref().unwrap_or_default());
+        if let Some(hit) = &self.hit {
+            writer.put_str(&hit.row).put_i64(hit.at_ms).put_str(&hit.record);
+        }
+        writer.finish()
     }
 
     fn from_payload(payload: &[u8]) -> Option<ContactSession> {
         let mut r = Reader::new(payload);
         let version = r.get_u8()?;
-        if version != VERSION && version != VERSION_1 {
+        if ![VERSION, VERSION_2, VERSION_1].contains(&version) {
             return None;
         }
         let mut session = ContactSession {
@@ -89,9 +110,13 @@ impl ContactSession {
             recipient: r.get_str()?,
             expires_at: r.get_i64()?,
             automated: None,
+            hit: None,
         };
-        if version == VERSION {
+        if version >= VERSION_2 {
             session.automated = Some(r.get_str()?).filter(|reason| !reason.is_empty());
+        }
+        if version == VERSION {
+            session.hit = Some(SessionHit { row: r.get_str()?, at_ms: r.get_i64()?, record: r.get_str()? });
         }
         r.finish()?;
         Some(session)
@@ -121,6 +146,7 @@ mod tests {
             recipient: "rc-3".into(),
             expires_at: NOW + 900,
             automated: None,
+            hit: None,
         }
     }
 
@@ -133,6 +159,18 @@ mod tests {
             .put_str(&session.recipient)
             .put_i64(session.expires_at)
             .finish()
+    }
+
+    #[test]
+    fn the_click_travels_in_version_3() {
+        let keys = ring("k1", 1);
+        let hit = SessionHit {
+            row: "2026-12-03T10:00:00.000Z#k1".into(),
+            at_ms: NOW * 1000,
+            record: "FA#i#view#file#f".into(),
+        };
+        let with_hit = ContactSession { hit: Some(hit), ..session() };
+        assert_eq!(ContactSession::decode(&with_hit.encode(&keys), &keys, NOW), Ok(with_hit));
     }
 
     #[test]
@@ -200,6 +238,7 @@ mod tests {
             target_id: "job-4".into(),
             action: Activity::View,
             expires_at: NOW + 900,
+            details: None,
         };
         assert_eq!(ContactSession::decode(&link.encode(&keys), &keys, NOW), Err(SessionError::Invalid));
         // Even the session's own payload is refused when signed for another purpose.
@@ -220,7 +259,11 @@ mod tests {
         bad_utf8[3] = 0xff; // first byte of the planroom text
         let mut v1_with_judgement = good.clone();
         v1_with_judgement[0] = VERSION_1;
-        for payload in [wrong_version, trailing, bad_utf8, good[..good.len() - 3].to_vec(), v1_with_judgement] {
+        let mut v3_without_hit = good.clone();
+        v3_without_hit[0] = VERSION;
+        for payload in
+            [wrong_version, trailing, bad_utf8, good[..good.len() - 3].to_vec(), v1_with_judgement, v3_without_hit]
+        {
             let token = keys.sign(PURPOSE, &payload);
             assert_eq!(ContactSession::decode(&token, &keys, NOW), Err(SessionError::Invalid), "{payload:?}");
         }

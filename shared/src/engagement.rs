@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::store::{Item, get_n, get_s};
+use crate::records::IndividualSummary;
+use crate::store::{Item, get_s};
 
 /// One blast's funnel (the answer of `GET /v1/jobs/{job_id}/blasts`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,33 +33,26 @@ pub struct BlastEngagement {
 }
 
 /// What one individual's summary says for the funnel.
-struct Person {
-    blasts_followed: HashSet<String>,
+struct Person<'a> {
+    blasts_followed: HashSet<&'a str>,
     viewed: bool,
     downloaded: bool,
 }
 
 /// The funnel of every completely registered blast, newest first. `blasts` are blast heads,
-/// `recipients` recipient items (`individual_id`, `blast_id`), `individuals` summaries
-/// (`individual_id`, `sources`, `files_viewed`, `downloads`).
-pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[Item]) -> Vec<BlastEngagement> {
-    let people: HashMap<&str, Person> = individuals
+/// `recipients` recipient items (`individual_id`, `blast_id`), `individuals` the job's summaries
+/// (only people's count: the ways someone only scanners touched came are the scanners').
+pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[IndividualSummary]) -> Vec<BlastEngagement> {
+    let people: HashMap<&str, Person<'_>> = individuals
         .iter()
-        .filter_map(|item| {
-            let id = get_s(item, "individual_id")?;
-            // Human sources only: `auto_sources` are the blasts scanners opened.
-            let blasts_followed = match item.get("sources").map(|v| v.as_ss()) {
-                Some(Ok(sources)) => {
-                    sources.iter().filter_map(|s| s.strip_prefix("blast:")).map(str::to_owned).collect()
-                }
-                _ => HashSet::new(),
-            };
+        .filter(|s| s.human)
+        .map(|s| {
             let person = Person {
-                blasts_followed,
-                viewed: get_n(item, "files_viewed") > 0,
-                downloaded: get_n(item, "downloads") > 0,
+                blasts_followed: s.sources.iter().map(String::as_str).collect(),
+                viewed: s.files_viewed > 0,
+                downloaded: s.downloads > 0,
             };
-            Some((id, person))
+            (s.individual_id.as_str(), person)
         })
         .collect();
     let mut by_blast: HashMap<&str, HashSet<&str>> = HashMap::new();
@@ -106,12 +100,6 @@ mod tests {
     fn s(v: &str) -> AttributeValue {
         AttributeValue::S(v.into())
     }
-    fn n(v: u64) -> AttributeValue {
-        AttributeValue::N(v.to_string())
-    }
-    fn ss(v: &[&str]) -> AttributeValue {
-        AttributeValue::Ss(v.iter().map(|s| (*s).to_owned()).collect())
-    }
 
     #[test]
     fn the_funnel_counts_each_recipient_once_and_only_peoples_clicks_open() {
@@ -127,22 +115,28 @@ mod tests {
             // A recipient of a blast whose head is missing (registration unfinished) counts nowhere.
             item(&[("blast_id", s("b3")), ("individual_id", s("zoe"))]),
         ];
+        let summary = |id: &str, sources: &[&str], viewed: u64, downloads: u64, human: bool| IndividualSummary {
+            individual_id: id.into(),
+            name: id.into(),
+            email: None,
+            company_name: None,
+            sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+            files_viewed: viewed,
+            downloads,
+            orders: 0,
+            first_at: None,
+            last_at: None,
+            automated_hits: 0,
+            first_at_local: None,
+            last_at_local: None,
+            human,
+        };
         let individuals = [
-            item(&[
-                ("individual_id", s("zoe")),
-                ("sources", ss(&["blast:b1", "login"])),
-                ("files_viewed", n(2)),
-                ("downloads", n(1)),
-            ]),
+            summary("zoe", &["b1", "login"], 2, 1, true),
             // Sam logged in and viewed, but never followed the link.
-            item(&[
-                ("individual_id", s("sam")),
-                ("sources", ss(&["login"])),
-                ("files_viewed", n(1)),
-                ("downloads", n(0)),
-            ]),
+            summary("sam", &["login"], 1, 0, true),
             // Only a scanner opened Ann's link.
-            item(&[("individual_id", s("ann")), ("auto_sources", ss(&["blast:b1"])), ("files_viewed", n(0))]),
+            summary("ann", &["b1"], 0, 0, false),
         ];
         let funnel = of_blasts(&blasts, &recipients, &individuals);
         assert_eq!(funnel.iter().map(|b| b.blast_id.as_str()).collect::<Vec<_>>(), ["b2", "b1"], "newest first");

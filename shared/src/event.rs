@@ -76,11 +76,17 @@ pub struct EventInput {
     pub url: Option<String>,
     /// The device label the frontend reports (e.g. `desktop`, `mobile`).
     pub device: Option<String>,
+    /// When it happened: the client's `occurred_at` (within a day before arrival and five minutes
+    /// after it), else its arrival.
+    pub at: jiff::Timestamp,
+    /// Whether the client gave `occurred_at` (with `event_id`, its row's key then follows from both).
+    pub client_time: bool,
 }
 
 #[derive(Deserialize)]
 struct RawEvent {
     event_id: Option<String>,
+    occurred_at: Option<String>,
     job_id: String,
     activity: Activity,
     object: RawObject,
@@ -102,8 +108,8 @@ struct RawSection {
     name: Option<String>,
 }
 
-/// Decodes a batch: either `{"events": [...]}` or a bare array of events.
-pub fn decode_batch(body: &[u8]) -> Result<Vec<EventInput>> {
+/// Decodes a batch that arrived at `arrival`: either `{"events": [...]}` or a bare array of events.
+pub fn decode_batch(body: &[u8], arrival: jiff::Timestamp) -> Result<Vec<EventInput>> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
     let events = match value {
@@ -127,12 +133,24 @@ pub fn decode_batch(body: &[u8]) -> Result<Vec<EventInput>> {
             crate::json_shape::require_objects(&raw).map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
             let raw: RawEvent =
                 serde_json::from_value(raw).map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
-            validate(raw).map_err(|e| Error::validation(format!("events[{i}].{e}")))
+            validate(raw, arrival).map_err(|e| Error::validation(format!("events[{i}].{e}")))
         })
         .collect()
 }
 
-fn validate(raw: RawEvent) -> Result<EventInput> {
+/// A client's `occurred_at`: an RFC 3339 instant near `arrival` ([`crate::time::event_time`]).
+pub fn occurred_at(text: Option<&str>, arrival: jiff::Timestamp) -> Result<jiff::Timestamp> {
+    let parsed = match text {
+        None => None,
+        Some(text) => Some(
+            text.parse::<jiff::Timestamp>()
+                .map_err(|_| Error::validation(format!("occurred_at {text:?} is not an RFC 3339 instant")))?,
+        ),
+    };
+    crate::time::event_time(parsed, arrival).map_err(|why| Error::validation(format!("occurred_at {why}")))
+}
+
+fn validate(raw: RawEvent, arrival: jiff::Timestamp) -> Result<EventInput> {
     let object = ObjectRef {
         kind: raw.object.kind,
         id: Id::parse("object.id", &raw.object.id)?,
@@ -153,6 +171,8 @@ fn validate(raw: RawEvent) -> Result<EventInput> {
         section,
         url: optional_text("url", raw.url.as_deref(), MAX_URL_BYTES)?,
         device: optional_text("device", raw.device.as_deref(), MAX_DEVICE_BYTES)?,
+        at: occurred_at(raw.occurred_at.as_deref(), arrival)?,
+        client_time: raw.occurred_at.is_some(),
     })
 }
 
@@ -160,13 +180,37 @@ fn validate(raw: RawEvent) -> Result<EventInput> {
 mod tests {
     use super::*;
 
+    fn arrival() -> jiff::Timestamp {
+        "2026-12-03T14:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn occurred_at_is_the_events_time_and_a_time_too_far_is_422() {
+        let at = |extra: &str| {
+            let body = format!(r#"[{{"job_id":"j","activity":"view","object":{{"kind":"file","id":"f"}}{extra}}}]"#);
+            decode_batch(body.as_bytes(), arrival())
+        };
+        assert_eq!(at("").unwrap()[0].at, arrival());
+        let offline = at(r#","occurred_at":"2026-12-03T02:30:00.5-06:00""#).unwrap();
+        assert_eq!(crate::time::format(offline[0].at), "2026-12-03T08:30:00.500Z");
+        for bad in [
+            r#","occurred_at":"2026-12-01T00:00:00Z""#,
+            r#","occurred_at":"2026-12-03T14:06:00Z""#,
+            r#","occurred_at":"yesterday""#,
+            r#","occurred_at":7"#,
+        ] {
+            let err = at(bad).unwrap_err();
+            assert_eq!(err.status(), 422, "{bad}");
+        }
+    }
+
     const ONE: &str = r#"{"job_id":"j1","activity":"view","object":{"kind":"file","id":"f1","name":"A-101.pdf"},
         "section":{"id":"s1","name":"Drawings"},"url":"https://p.example/f1","device":"desktop"}"#;
 
     #[test]
     fn decodes_wrapped_and_bare_batches() {
-        let wrapped = decode_batch(format!(r#"{{"events":[{ONE}]}}"#).as_bytes()).unwrap();
-        let bare = decode_batch(format!("[{ONE},{ONE}]").as_bytes()).unwrap();
+        let wrapped = decode_batch(format!(r#"{{"events":[{ONE}]}}"#).as_bytes(), arrival()).unwrap();
+        let bare = decode_batch(format!("[{ONE},{ONE}]").as_bytes(), arrival()).unwrap();
         assert_eq!(wrapped.len(), 1);
         assert_eq!(bare.len(), 2);
         assert_eq!(wrapped[0], bare[1]);
@@ -185,6 +229,7 @@ mod tests {
         let batch = decode_batch(
             br#"[{"event_id":"ev-1","job_id":"j","activity":"view","object":{"kind":"file","id":"f"}},
                  {"job_id":"j","activity":"view","object":{"kind":"file","id":"f"}}]"#,
+            arrival(),
         )
         .unwrap();
         assert_eq!(batch[0].event_id.as_ref().map(EventId::as_str), Some("ev-1"));
@@ -193,7 +238,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_400_and_schema_breaks_are_422() {
-        assert_eq!(decode_batch(b"{not json").unwrap_err().status(), 400);
+        assert_eq!(decode_batch(b"{not json", arrival()).unwrap_err().status(), 400);
         let cases = [
             r#"{"events":[]}"#.to_string(),
             format!(r#"{{"events":[{}]}}"#, vec![ONE; 26].join(",")),
@@ -220,7 +265,7 @@ mod tests {
             ),
         ];
         for body in cases {
-            assert_eq!(decode_batch(body.as_bytes()).unwrap_err().status(), 422, "{body}");
+            assert_eq!(decode_batch(body.as_bytes(), arrival()).unwrap_err().status(), 422, "{body}");
         }
     }
 }

@@ -1,18 +1,23 @@
 //! First access: the first time an individual did an activity on an object is recorded once and
-//! never overwritten; repeats only bump `count` and `last_at`. Automated (scanner) hits are kept
-//! apart and never become, or bump, a first access.
+//! never overwritten; later accesses bump `count` and move `last_at` forward. Automated (scanner)
+//! accesses are kept apart and never become, or bump, a first access.
 //!
-//! A post of events is a [`Capture`]. It is applied whole or not at all, and exactly once per
-//! `event_id`: [`plan`] decides, from what is stored (read first), what each event answers and what
-//! must be written; the store writes it in one transaction whose conditions fail if anything it
-//! relied on changed meanwhile, and then plans again from a fresh read.
+//! Every accepted event is one row of the log ([`crate::user_activity`]); a record follows from
+//! the events of its (individual, activity, object). This module decides, without storage, what
+//! the events of one capture do to each record ([`updates`]) and, once DynamoDB applied a record's
+//! update atomically and answered its new state, what each event answers ([`results`]): under any
+//! number of concurrent captures every event gets its own count, and the one that made the count 1
+//! is the first access.
 
 use std::collections::HashMap;
 
-use crate::Result;
+use jiff::Timestamp;
+use serde::Serialize;
+
 use crate::event::EventInput;
 use crate::ids::Id;
 use crate::individual::Individual;
+use crate::judgement::{Judgement, TakenAs};
 use crate::keys;
 
 /// How an access reached the planroom.
@@ -34,7 +39,7 @@ impl Source {
     }
 }
 
-/// One post of events by one individual (a tracked-link hit is a post of one event).
+/// One post of events by one individual (a tracked-link hit, once judged, is a capture of one).
 #[derive(Debug, Clone)]
 pub struct Capture<'a> {
     /// The tenant.
@@ -43,34 +48,31 @@ pub struct Capture<'a> {
     pub individual: &'a Individual,
     /// Login or blast.
     pub source: &'a Source,
-    /// `Some(reason)` when the hits are automated (an e-mail scanner, a prefetch): they are kept
-    /// apart and never become, or bump, a human first access.
-    pub automated: Option<&'a str>,
-    /// When, in the stored form (see [`crate::time`]).
-    pub at: &'a str,
-    /// What was done, in request order.
+    /// A person's or a machine's: automated accesses are kept apart and never become, or bump, a
+    /// human first access.
+    pub judgement: &'a Judgement,
+    /// What was done, in request order, each at its own time.
     pub events: &'a [EventInput],
 }
 
-/// The outcome of recording one event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+/// What recording one event answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Recorded {
-    /// Whether this event created the first-access record.
+    /// Whether this event created the record: exactly one event of a record is its first access.
     pub first: bool,
-    /// When the first access happened.
+    /// When the record's first access happened (the earliest of its events, whatever their order
+    /// of arrival), stored form.
     pub first_at: String,
-    /// How many accesses the record counted once this event was applied.
+    /// The record's count once this event was applied: every event of a record has its own.
     pub count: u64,
-    /// When the event was applied: now, or for a retry the first time (its User Activity row's
-    /// time, so a retry finds the row it made).
-    #[serde(skip)]
-    pub at: String,
-}
-
-/// Storage of first accesses.
-pub trait FirstAccessStore {
-    /// Applies a capture whole, at most once per `event_id`; answers one result per event.
-    fn record(&self, capture: &Capture<'_>) -> impl Future<Output = Result<Vec<Recorded>>> + Send;
+    /// A person's or a machine's.
+    pub taken_as: TakenAs,
+    /// Why it was taken as a machine's.
+    pub automated_reason: Option<String>,
+    /// The landing page of the tracked link the recipient followed: the same view as the link's
+    /// hit, counted once, with it (the record as far as it is counted).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub landing: bool,
 }
 
 /// The key of a stored item.
@@ -83,7 +85,7 @@ pub struct ItemKey {
 }
 
 impl Capture<'_> {
-    /// The first-access record an event counts in (human or automated).
+    /// The record an event counts in (human or automated).
     pub fn record_key(&self, event: &EventInput) -> ItemKey {
         ItemKey {
             pk: keys::job_pk(self.planroom, &event.job),
@@ -92,158 +94,89 @@ impl Capture<'_> {
                 event.activity,
                 event.object.kind,
                 &event.object.id,
-                self.automated.is_some(),
+                self.judgement.is_automated(),
             ),
         }
     }
-
-    /// The individual's summary in the event's job.
-    pub fn summary_key(&self, event: &EventInput) -> ItemKey {
-        ItemKey { pk: keys::job_pk(self.planroom, &event.job), sk: keys::individual_sk(&self.individual.id) }
-    }
-
-    /// Where an event with a client id is logged.
-    pub fn log_key(&self, event: &EventInput) -> Option<ItemKey> {
-        let id = event.event_id.as_ref()?;
-        Some(ItemKey { pk: keys::event_pk(self.planroom, id.as_str()), sk: keys::EVENT_SK.to_owned() })
-    }
 }
 
-/// What a stored first-access record holds that a plan needs.
+/// The change the events of one capture make to one record, applied as one atomic update.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRecord {
-    /// Accesses counted so far.
-    pub count: u64,
-    /// When the first one happened.
-    pub first_at: String,
-}
-
-/// What was stored when the plan was made.
-#[derive(Debug, Clone, Default)]
-pub struct Stored {
-    /// The first-access records the capture touches that exist.
-    pub records: HashMap<ItemKey, StoredRecord>,
-    /// Events already applied, by `event_id`, with the result they answered.
-    pub events: HashMap<String, Recorded>,
-}
-
-/// A write of one first-access record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordWrite {
+pub struct RecordUpdate {
     /// Which record.
     pub key: ItemKey,
-    /// The first event of the capture that counts in it (its job, object and section describe it).
-    pub event: usize,
-    /// Whether the record is created (it must not exist) or bumped (it must exist).
-    pub create: bool,
-    /// Accesses the capture adds.
-    pub added: u64,
+    /// The event that describes it, should the update create it (the first of the capture's).
+    pub describing: usize,
+    /// The events counted, in request order.
+    pub events: Vec<usize>,
+    /// The earliest of their times (the record's `first_at` moves back to it, never forward).
+    pub earliest: Timestamp,
+    /// The latest (the record's `last_at` moves forward to it, never back).
+    pub latest: Timestamp,
 }
 
-/// A write of one individual summary (one per job the capture touches).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummaryWrite {
-    /// Which summary.
-    pub key: ItemKey,
-    /// Accesses the capture adds in this job.
-    pub accesses: u64,
-    /// Distinct-object counters (`files_viewed`, `downloads`, `orders`) the capture's new
-    /// records add to, with how much.
-    pub counters: Vec<(&'static str, u64)>,
-}
-
-/// A log entry of an event with a client id: its result, so that a retry answers the same.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogWrite {
-    /// Where.
-    pub key: ItemKey,
-    /// Which event of the capture.
-    pub event: usize,
-    /// What it answered.
-    pub result: Recorded,
-}
-
-/// What a capture answers and writes, given what is stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    /// One result per event, in request order.
-    pub results: Vec<Recorded>,
-    /// Records created or bumped.
-    pub records: Vec<RecordWrite>,
-    /// Summaries updated.
-    pub summaries: Vec<SummaryWrite>,
-    /// Events logged by their client id.
-    pub log: Vec<LogWrite>,
-}
-
-impl Plan {
-    /// Whether the plan writes nothing (every event was applied before).
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.summaries.is_empty() && self.log.is_empty()
+impl RecordUpdate {
+    /// How many accesses the update adds.
+    pub fn added(&self) -> u64 {
+        self.events.len() as u64
     }
 }
 
-/// Plans a capture against what is stored. An event whose `event_id` was applied before answers
-/// its original result and writes nothing; a repeated `event_id` within the capture answers what
-/// its first occurrence answers.
-pub fn plan(capture: &Capture<'_>, stored: &Stored) -> Plan {
-    let mut results: Vec<Option<Recorded>> = vec![None; capture.events.len()];
-    let mut copies: Vec<(usize, usize)> = Vec::new();
-    let mut first_with_id: HashMap<&str, usize> = HashMap::new();
-    let mut records: Vec<RecordWrite> = Vec::new();
-    let mut counts: HashMap<ItemKey, (u64, String)> = HashMap::new();
-    let mut summaries: Vec<SummaryWrite> = Vec::new();
-    let mut log = Vec::new();
-    for (i, event) in capture.events.iter().enumerate() {
-        if let Some(id) = &event.event_id {
-            if let Some(done) = stored.events.get(id.as_str()) {
-                results[i] = Some(done.clone());
-                continue;
-            }
-            if let Some(&earlier) = first_with_id.get(id.as_str()) {
-                copies.push((i, earlier));
-                continue;
-            }
-            first_with_id.insert(id.as_str(), i);
-        }
+/// The record updates of `applied`, the events of `capture` to count (by index, in request order;
+/// events answered from the log are not among them): one per record, in the order of its first event.
+pub fn updates(capture: &Capture<'_>, applied: &[usize]) -> Vec<RecordUpdate> {
+    let mut out: Vec<RecordUpdate> = Vec::new();
+    let mut position: HashMap<ItemKey, usize> = HashMap::new();
+    for &i in applied {
+        let event = &capture.events[i];
         let key = capture.record_key(event);
-        let (count, first_at) = counts.entry(key.clone()).or_insert_with(|| match stored.records.get(&key) {
-            Some(record) => (record.count, record.first_at.clone()),
-            None => (0, capture.at.to_owned()),
-        });
-        *count += 1;
-        let first = *count == 1;
-        let result = Recorded { first, first_at: first_at.clone(), count: *count, at: capture.at.to_owned() };
-        match records.iter_mut().find(|r| r.key == key) {
-            Some(write) => write.added += 1,
-            None => records.push(RecordWrite { key, event: i, create: first, added: 1 }),
-        }
-        let summary_key = capture.summary_key(event);
-        let summary = match summaries.iter().position(|s| s.key == summary_key) {
-            Some(at) => &mut summaries[at],
+        match position.get(&key) {
+            Some(&at) => {
+                let update = &mut out[at];
+                update.events.push(i);
+                update.earliest = update.earliest.min(event.at);
+                update.latest = update.latest.max(event.at);
+            }
             None => {
-                summaries.push(SummaryWrite { key: summary_key, accesses: 0, counters: Vec::new() });
-                summaries.last_mut().expect("just pushed")
-            }
-        };
-        summary.accesses += 1;
-        let counter =
-            event.activity.summary_counter(event.object.kind).filter(|_| first && capture.automated.is_none());
-        if let Some(counter) = counter {
-            match summary.counters.iter_mut().find(|(name, _)| *name == counter) {
-                Some((_, n)) => *n += 1,
-                None => summary.counters.push((counter, 1)),
+                position.insert(key.clone(), out.len());
+                out.push(RecordUpdate { key, describing: i, events: vec![i], earliest: event.at, latest: event.at });
             }
         }
-        if let Some(key) = capture.log_key(event) {
-            log.push(LogWrite { key, event: i, result: result.clone() });
-        }
-        results[i] = Some(result);
     }
-    for (copy, original) in copies {
-        results[copy] = results[original].clone();
-    }
-    Plan { results: results.into_iter().map(Option::unwrap_or_default).collect(), records, summaries, log }
+    out
+}
+
+/// A record's state right after an update was applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordState {
+    /// Accesses counted, this update's included.
+    pub count: u64,
+    /// Its first access.
+    pub first_at: Timestamp,
+}
+
+/// What each event of `update` answers once the record reads `after`: DynamoDB added the update's
+/// events at once, so they hold the last counts, in request order; the one holding 1 created the
+/// record.
+pub fn results(capture: &Capture<'_>, update: &RecordUpdate, after: RecordState) -> Vec<(usize, Recorded)> {
+    let start = after.count.saturating_sub(update.added());
+    update
+        .events
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let count = start + n as u64 + 1;
+            let recorded = Recorded {
+                first: count == 1,
+                first_at: crate::time::format(after.first_at),
+                count,
+                taken_as: capture.judgement.taken_as(),
+                automated_reason: capture.judgement.automated.clone(),
+                landing: false,
+            };
+            (i, recorded)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -251,101 +184,85 @@ mod tests {
     use super::*;
     use crate::event::decode_batch;
     use crate::individual::Email;
+    use crate::judgement::Confidence;
 
-    const AT: &str = "2026-11-26T10:00:00.000Z";
+    fn arrival() -> Timestamp {
+        "2026-12-03T14:00:00Z".parse().unwrap()
+    }
 
     fn person() -> Individual {
         Individual::by_email(Email::parse("zoe@bidder.test").unwrap(), Default::default(), None)
     }
 
     fn events(json: &str) -> Vec<EventInput> {
-        decode_batch(json.as_bytes()).unwrap()
+        decode_batch(json.as_bytes(), arrival()).unwrap()
     }
 
-    fn capture<'a>(
-        planroom: &'a Id,
-        who: &'a Individual,
-        source: &'a Source,
-        automated: Option<&'a str>,
-        events: &'a [EventInput],
-    ) -> Capture<'a> {
-        Capture { planroom, individual: who, source, automated, at: AT, events }
-    }
+    const THREE: &str = r#"[
+        {"job_id":"j","activity":"view","object":{"kind":"file","id":"f1"},"occurred_at":"2026-12-03T13:00:00Z"},
+        {"job_id":"j","activity":"download","object":{"kind":"file","id":"f1"}},
+        {"job_id":"j","activity":"view","object":{"kind":"file","id":"f1"},"occurred_at":"2026-12-03T12:00:00Z"}]"#;
 
-    const TWO_VIEWS_AND_A_DOWNLOAD: &str = r#"[
-        {"event_id":"e1","job_id":"j","activity":"view","object":{"kind":"file","id":"f1"}},
-        {"event_id":"e2","job_id":"j","activity":"view","object":{"kind":"file","id":"f1"}},
-        {"job_id":"j","activity":"download","object":{"kind":"file","id":"f1"}}]"#;
-
-    #[test]
-    fn a_new_record_is_created_once_and_counted_per_event() {
+    fn with<T>(judgement: Judgement, events: &[EventInput], check: impl FnOnce(&Capture<'_>) -> T) -> T {
         let (planroom, who, source) = (Id::parse("p", "p").unwrap(), person(), Source::Login);
-        let batch = events(TWO_VIEWS_AND_A_DOWNLOAD);
-        let plan = plan(&capture(&planroom, &who, &source, None, &batch), &Stored::default());
-        let counts: Vec<_> = plan.results.iter().map(|r| (r.first, r.count)).collect();
-        assert_eq!(counts, [(true, 1), (false, 2), (true, 1)]);
-        assert!(plan.results.iter().all(|r| r.first_at == AT));
-        assert_eq!(plan.records.len(), 2);
-        assert_eq!((plan.records[0].create, plan.records[0].added), (true, 2));
-        assert_eq!(plan.summaries.len(), 1);
-        assert_eq!(plan.summaries[0].accesses, 3);
-        assert_eq!(plan.summaries[0].counters, [("files_viewed", 1), ("downloads", 1)]);
-        assert_eq!(plan.log.len(), 2, "only events with an id are logged");
+        check(&Capture { planroom: &planroom, individual: &who, source: &source, judgement: &judgement, events })
     }
 
     #[test]
-    fn stored_records_are_bumped_and_keep_their_first_time() {
-        let (planroom, who, source) = (Id::parse("p", "p").unwrap(), person(), Source::Login);
-        let batch = events(TWO_VIEWS_AND_A_DOWNLOAD);
-        let c = capture(&planroom, &who, &source, None, &batch);
-        let mut stored = Stored::default();
-        stored.records.insert(c.record_key(&batch[0]), StoredRecord { count: 7, first_at: "earlier".into() });
-        let plan = plan(&c, &stored);
-        assert_eq!(plan.results[0], Recorded { first: false, first_at: "earlier".into(), count: 8, at: AT.into() });
-        assert_eq!(plan.results[1].count, 9);
-        assert!(!plan.records[0].create);
-        assert_eq!(plan.summaries[0].counters, [("downloads", 1)], "a bump is not another distinct file");
+    fn events_of_one_record_make_one_update_spanning_their_times() {
+        let batch = events(THREE);
+        with(Judgement::human(Confidence::High), &batch, |capture| {
+            let all = updates(capture, &[0, 1, 2]);
+            assert_eq!(all.len(), 2);
+            assert_eq!((all[0].describing, all[0].events.clone()), (0, vec![0, 2]));
+            assert_eq!(crate::time::format(all[0].earliest), "2026-12-03T12:00:00.000Z", "the offline one");
+            assert_eq!(crate::time::format(all[0].latest), "2026-12-03T13:00:00.000Z");
+            assert!(all[0].key.sk.starts_with("FA#"));
+            assert_eq!(all[1].events, [1]);
+            assert_eq!(updates(capture, &[1]).len(), 1, "events answered from the log are not counted");
+        });
     }
 
     #[test]
-    fn applied_event_ids_answer_their_original_result_and_write_nothing() {
-        let (planroom, who, source) = (Id::parse("p", "p").unwrap(), person(), Source::Login);
-        let batch = events(
-            r#"[{"event_id":"e1","job_id":"j","activity":"view","object":{"kind":"file","id":"f1"}},
-                {"event_id":"e1","job_id":"j","activity":"view","object":{"kind":"file","id":"f1"}}]"#,
-        );
-        let original = Recorded { first: true, first_at: "then".into(), count: 1, at: "then".into() };
-        let mut stored = Stored::default();
-        stored.events.insert("e1".into(), original.clone());
-        let done = plan(&capture(&planroom, &who, &source, None, &batch), &stored);
-        assert!(done.is_empty());
-        assert_eq!(done.results, [original.clone(), original]);
-        let fresh = plan(&capture(&planroom, &who, &source, None, &batch), &Stored::default());
-        assert_eq!(fresh.results[0], fresh.results[1], "a copy within the post answers the same");
-        assert_eq!(fresh.records[0].added, 1, "and counts once");
-        assert_eq!(fresh.log.len(), 1);
+    fn each_event_answers_its_own_count_and_the_one_at_one_is_the_first() {
+        let batch = events(THREE);
+        with(Judgement::human(Confidence::High), &batch, |capture| {
+            let update = &updates(capture, &[0, 1, 2])[0];
+            let created = results(capture, update, RecordState { count: 2, first_at: update.earliest });
+            assert_eq!(
+                created.iter().map(|(i, r)| (*i, r.first, r.count)).collect::<Vec<_>>(),
+                [(0, true, 1), (2, false, 2)]
+            );
+            assert!(created.iter().all(|(_, r)| r.first_at == "2026-12-03T12:00:00.000Z"));
+            // Concurrent captures got there first: these are the 6th and 7th accesses.
+            let later = results(capture, update, RecordState { count: 7, first_at: update.earliest });
+            assert_eq!(later.iter().map(|(_, r)| (r.first, r.count)).collect::<Vec<_>>(), [(false, 6), (false, 7)]);
+            assert_eq!(later[0].1.taken_as, TakenAs::Human);
+        });
     }
 
     #[test]
-    fn automated_captures_touch_only_automated_records_and_no_counters() {
-        let (planroom, who, source) = (Id::parse("p", "p").unwrap(), person(), Source::Login);
-        let batch = events(TWO_VIEWS_AND_A_DOWNLOAD);
-        let c = capture(&planroom, &who, &source, Some("head_request"), &batch);
-        let plan = plan(&c, &Stored::default());
-        assert!(plan.records.iter().all(|r| r.key.sk.starts_with("AUTO#")));
-        assert!(plan.summaries[0].counters.is_empty());
-        assert_eq!(plan.summaries[0].accesses, 3);
+    fn automated_captures_touch_only_automated_records_and_say_why() {
+        let batch = events(THREE);
+        with(Judgement::automated("head_request", Confidence::High), &batch, |capture| {
+            let updates = updates(capture, &[0, 1, 2]);
+            assert!(updates.iter().all(|u| u.key.sk.starts_with("AUTO#")));
+            let answered = results(capture, &updates[1], RecordState { count: 1, first_at: arrival() });
+            assert_eq!(answered[0].1.taken_as, TakenAs::Automated);
+            assert_eq!(answered[0].1.automated_reason.as_deref(), Some("head_request"));
+        });
     }
 
     #[test]
-    fn each_job_has_its_own_summary() {
-        let (planroom, who, source) = (Id::parse("p", "p").unwrap(), person(), Source::Login);
+    fn each_job_has_its_own_records() {
         let batch = events(
             r#"[{"job_id":"a","activity":"view","object":{"kind":"file","id":"f"}},
                 {"job_id":"b","activity":"view","object":{"kind":"file","id":"f"}}]"#,
         );
-        let plan = plan(&capture(&planroom, &who, &source, None, &batch), &Stored::default());
-        assert_eq!(plan.summaries.len(), 2);
-        assert_ne!(plan.summaries[0].key, plan.summaries[1].key);
+        with(Judgement::human(Confidence::High), &batch, |capture| {
+            let updates = updates(capture, &[0, 1]);
+            assert_eq!(updates.len(), 2);
+            assert_ne!(updates[0].key.pk, updates[1].key.pk);
+        });
     }
 }

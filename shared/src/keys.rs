@@ -4,23 +4,22 @@
 //! |---|---|---|
 //! | planroom settings | `P#{planroom}` | `PLANROOM` |
 //! | job | `P#{planroom}#J#{job}` | `JOB` |
-//! | individual summary | `P#{planroom}#J#{job}` | `IND#{individual}` |
 //! | first access (human) | `P#{planroom}#J#{job}` | `FA#{individual}#{activity}#{kind}#{object}` |
 //! | first access (automated) | `P#{planroom}#J#{job}` | `AUTO#{individual}#{activity}#{kind}#{object}` |
 //! | blast | `P#{planroom}#J#{job}` | `BLAST#{blast}` |
 //! | blast recipient | `P#{planroom}#J#{job}` | `RCPT#{individual}#{blast}` |
-//! | link-hit burst window | `P#{planroom}#J#{job}` | `BURST#{individual}#{window}` |
-//! | captured event (by `event_id`) | `P#{planroom}#EV#{event_id}` | `EVENT` |
+//! | client `event_id` sent without `occurred_at` | `P#{planroom}#EV#{key}` | `EVENT` |
+//! | log row (dataset row) | `P#{planroom}#UA#{day}#{shard}` | `{time}#{event key}` |
 //! | export | `P#{planroom}#X#{export}` | `EXPORT` |
 //!
-//! Index keys: `gsi1` finds the first accesses of one object (`{job pk}#O#{kind}#{object}`) and the
-//! job's individuals by name (`{job pk}#IND`); `gsi2` finds a planroom's first accesses by month
-//! (`P#{planroom}#M#{yyyy-mm}`, sorted by time) and the job's individuals by first access; `gsi3`
-//! holds the job's individuals by company. Index partitions are sparse for people: automated
-//! (scanner) items and individuals only scanners touched sit in partitions of their own, suffixed
-//! `#AUTO`, so a page of people reads only people. Each export and each event has a partition of
-//! its own, so exports of one planroom reach the stream in different partitions and run at the same
-//! time. Every id is escaped so that `#` inside an id can never forge another key.
+//! Index keys: `objects` (`gsi1pk`/`gsi1sk`) finds the first accesses of one object
+//! (`{job pk}#O#{kind}#{object}`); `months` (`gsi2pk`/`gsi2sk`) finds a planroom's first accesses
+//! by month (`P#{planroom}#M#{yyyy-mm}`, sorted by time). Index partitions are sparse for people:
+//! automated (scanner) records sit in partitions of their own, suffixed `#AUTO`, so a page of
+//! people reads only people. Summaries are not stored: they are computed from the job's records
+//! ([`crate::summaries`]); `IND#` items a release before kept are no longer read. Each export and
+//! each event id has a partition of its own. Every id is escaped so that `#` inside an id can never
+//! forge another key.
 
 use crate::activity::{Activity, ObjectKind};
 use crate::ids::Id;
@@ -48,14 +47,6 @@ pub fn job_pk(planroom: &Id, job: &Id) -> String {
 
 /// Sort key of the job item.
 pub const JOB_SK: &str = "JOB";
-
-/// Sort key of an individual's summary in a job.
-pub fn individual_sk(individual: &str) -> String {
-    format!("IND#{individual}")
-}
-
-/// Sort-key prefix of all individual summaries.
-pub const INDIVIDUAL_PREFIX: &str = "IND#";
 
 /// Sort key of a first-access item; automated hits live apart under `AUTO#`.
 pub fn first_access_sk(individual: &str, activity: Activity, kind: ObjectKind, object: &Id, automated: bool) -> String {
@@ -101,12 +92,6 @@ pub fn event_pk(planroom: &Id, event_id: &str) -> String {
 /// Sort key of a captured event.
 pub const EVENT_SK: &str = "EVENT";
 
-/// Sort key of the window (`window` = unix seconds / window length) in which a recipient's
-/// distinct tracked links are counted.
-pub fn burst_sk(individual: &str, window: i64) -> String {
-    format!("BURST#{individual}#{window}")
-}
-
 /// Sort-key prefix of all blasts of a job.
 pub const BLAST_PREFIX: &str = "BLAST#";
 
@@ -143,28 +128,7 @@ pub fn audit_gsi_sk(at: &str, job_pk: &str, sk: &str) -> String {
     format!("{at}#{job_pk}#{sk}")
 }
 
-/// Partition (in gsi1, gsi2 and gsi3) of a job's individual summaries: people with a human
-/// access, or (`automated`) those only scanners touched.
-pub fn individuals_gsi_pk(job_pk: &str, automated: bool) -> String {
-    sparse(format!("{job_pk}#IND"), automated)
-}
-
-/// `gsi2sk` of a summary: when the individual first came, then who.
-pub fn first_seen_gsi_sk(at: &str, individual: &str) -> String {
-    format!("{at}#{individual}")
-}
-
-/// `gsi1sk` of a summary: the name's sort text, then who.
-pub fn name_gsi_sk(name: &str, individual: &str) -> String {
-    format!("{}#{individual}", sort_text(name))
-}
-
-/// `gsi3sk` of a summary: company, name, then who.
-pub fn company_gsi_sk(company: &str, name: &str, individual: &str) -> String {
-    format!("{}#{}#{individual}", sort_text(company), sort_text(name))
-}
-
-/// A case-folded sort text for names (`gsi1sk`/`gsi3sk` of summaries).
+/// A case-folded sort text for names.
 pub fn sort_text(text: &str) -> String {
     text.trim().to_lowercase()
 }
@@ -201,7 +165,6 @@ mod tests {
         assert_eq!(audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z", false), "P#p#M#2026-11");
         assert_eq!(audit_gsi_pk(&id("p"), "2026-11-25T21:00:00.000Z", true), "P#p#M#2026-11#AUTO");
         let job = job_pk(&id("p"), &id("j"));
-        assert_ne!(individuals_gsi_pk(&job, false), individuals_gsi_pk(&job, true));
         assert_ne!(
             object_gsi_pk(&job, ObjectKind::File, &id("f"), false),
             object_gsi_pk(&job, ObjectKind::File, &id("f"), true)

@@ -1,10 +1,15 @@
 //! Tokens of the tracked links in blast e-mails.
 //!
-//! Each link in a blast carries a signed token naming who it was sent to and what it opens, so a click
-//! can be recorded and routed without a database lookup and without trusting anything in the URL.
-//! The token holds ids only, never a URL: where a link leads is decided by the server from the ids, so
-//! a token can never be turned into an open redirect. Tokens are signed for the purpose `"link"` and
-//! expire, and decoding checks the signature before reading a single field.
+//! Each link in a blast carries a token naming who it was sent to and what it opens, so a click is
+//! recorded and routed without a database read and without trusting anything in the URL. The token
+//! holds ids and names, never a URL: where a link leads is decided by the server from the ids, so a
+//! token can never be turned into an open redirect. Tokens are for the purpose `"link"` and expire.
+//!
+//! Version 2 tokens are *sealed* ([`Keyring::seal`]): encrypted and authenticated, so they also
+//! carry what the click's row needs (the recipient, the target's name, the send time, the job) —
+//! the redirect writes the row in its one round trip — without showing a recipient's e-mail in the
+//! URL. Version 1 tokens (signed, ids only) of links sent before still work; the redirect then reads
+//! the recipient and the blast.
 
 use crate::activity::{Activity, ObjectKind};
 use crate::signing::codec::{Reader, Writer};
@@ -13,8 +18,10 @@ use crate::signing::{Keyring, open_expiring};
 /// Signing purpose of link tokens; keeps them apart from every other token kind.
 const PURPOSE: &str = "link";
 
-/// Payload format version; a new layout gets a new number so old tokens fail cleanly.
-const VERSION: u8 = 1;
+/// Payload format version of sealed tokens.
+const VERSION: u8 = 2;
+/// The version of signed tokens (ids only).
+const VERSION_1: u8 = 1;
 
 /// What one tracked link in a blast e-mail stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +42,31 @@ pub struct LinkToken {
     pub action: Activity,
     /// When the link stops working, in unix seconds.
     pub expires_at: i64,
+    /// What a version 2 token carries besides (`None` for a version 1 token).
+    pub details: Option<LinkDetails>,
+}
+
+/// What a sealed link carries for its click's row and judgement, as the blast registered it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkDetails {
+    /// The recipient's e-mail (normalised).
+    pub email: String,
+    /// Their name, as the blast gave it.
+    pub name: String,
+    /// Their company, when given.
+    pub company: Option<String>,
+    /// The target's display name.
+    pub target_name: String,
+    /// When the e-mail went out, in unix milliseconds.
+    pub sent_at_ms: i64,
+    /// The job's name, when the blast was registered.
+    pub job_name: String,
+    /// Its number.
+    pub job_number: Option<String>,
+    /// Whether it is a demo job.
+    pub job_is_demo: bool,
+    /// Its IANA time zone.
+    pub job_time_zone: String,
 }
 
 /// Why a link token was refused.
@@ -49,19 +81,35 @@ pub enum LinkError {
 }
 
 impl LinkToken {
-    /// The signed, URL-safe token for this link (only `[A-Za-z0-9_.-]`).
+    /// The URL-safe token for this link (only `[A-Za-z0-9_.-]`): sealed when it carries details,
+    /// signed (version 1) otherwise.
     pub fn encode(&self, keys: &Keyring) -> String {
-        keys.sign(PURPOSE, &self.to_payload())
+        match &self.details {
+            Some(_) => keys.seal(PURPOSE, &self.to_payload()),
+            None => keys.sign(PURPOSE, &self.to_payload()),
+        }
     }
 
-    /// Verifies and reads a token; a genuine one is `Expired` once `now_unix >= expires_at`.
+    /// Opens (version 2) or verifies (version 1) and reads a token; a genuine one is `Expired` once
+    /// `now_unix >= expires_at`.
     pub fn decode(token: &str, keys: &Keyring, now_unix: i64) -> Result<LinkToken, LinkError> {
-        let refusals = (LinkError::Invalid, LinkError::Expired);
-        open_expiring(keys, PURPOSE, token, now_unix, Self::from_payload, |l: &Self| l.expires_at, refusals)
+        let link = if token.matches('.').count() == 1 {
+            let payload = keys.open(PURPOSE, token).map_err(|_| LinkError::Invalid)?;
+            Self::from_payload(&payload).filter(|l| l.details.is_some()).ok_or(LinkError::Invalid)?
+        } else {
+            let refusals = (LinkError::Invalid, LinkError::Expired);
+            let parse = |p: &[u8]| Self::from_payload(p).filter(|l| l.details.is_none());
+            return open_expiring(keys, PURPOSE, token, now_unix, parse, |l: &Self| l.expires_at, refusals);
+        };
+        if now_unix >= link.expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(link)
     }
 
     fn to_payload(&self) -> Vec<u8> {
-        Writer::new(VERSION)
+        let mut writer = Writer::new(if self.details.is_some() { VERSION } else { VERSION_1 });
+        writer
             .put_str(&self.planroom)
             .put_str(&self.blast)
             .put_str(&self.recipient)
@@ -69,16 +117,29 @@ impl LinkToken {
             .put_u8(kind_byte(self.target_kind))
             .put_str(&self.target_id)
             .put_u8(action_byte(self.action))
-            .put_i64(self.expires_at)
-            .finish()
+            .put_i64(self.expires_at);
+        if let Some(d) = &self.details {
+            writer
+                .put_str(&d.email)
+                .put_str(&d.name)
+                .put_opt_str(d.company.as_deref())
+                .put_str(&d.target_name)
+                .put_i64(d.sent_at_ms)
+                .put_str(&d.job_name)
+                .put_opt_str(d.job_number.as_deref())
+                .put_u8(u8::from(d.job_is_demo))
+                .put_str(&d.job_time_zone);
+        }
+        writer.finish()
     }
 
     fn from_payload(payload: &[u8]) -> Option<LinkToken> {
         let mut r = Reader::new(payload);
-        if r.get_u8()? != VERSION {
+        let version = r.get_u8()?;
+        if version != VERSION && version != VERSION_1 {
             return None;
         }
-        let link = LinkToken {
+        let mut link = LinkToken {
             planroom: r.get_str()?,
             blast: r.get_str()?,
             recipient: r.get_str()?,
@@ -87,7 +148,25 @@ impl LinkToken {
             target_id: r.get_str()?,
             action: action_from_byte(r.get_u8()?)?,
             expires_at: r.get_i64()?,
+            details: None,
         };
+        if version == VERSION {
+            link.details = Some(LinkDetails {
+                email: r.get_str()?,
+                name: r.get_str()?,
+                company: r.get_opt_str()?,
+                target_name: r.get_str()?,
+                sent_at_ms: r.get_i64()?,
+                job_name: r.get_str()?,
+                job_number: r.get_opt_str()?,
+                job_is_demo: match r.get_u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                },
+                job_time_zone: r.get_str()?,
+            });
+        }
         r.finish()?;
         Some(link)
     }
@@ -153,7 +232,45 @@ mod tests {
             target_id: "file-5".into(),
             action: Activity::Download,
             expires_at: NOW + 3600,
+            details: None,
         }
+    }
+
+    fn sealed() -> LinkToken {
+        LinkToken {
+            details: Some(LinkDetails {
+                email: "zoe@bidder.test".into(),
+                name: "Zoë Ångström".into(),
+                company: Some("Bidder Co".into()),
+                target_name: "Addendum 3.pdf".into(),
+                sent_at_ms: NOW * 1000 - 60_000,
+                job_name: "Elm Street School".into(),
+                job_number: None,
+                job_is_demo: false,
+                job_time_zone: "America/Chicago".into(),
+            }),
+            ..link()
+        }
+    }
+
+    #[test]
+    fn a_sealed_link_carries_its_details_unreadably_and_refuses_every_tamper_and_truncation() {
+        let keys = ring("k1", 1);
+        let token = sealed().encode(&keys);
+        assert_eq!(token.matches('.').count(), 1);
+        assert!(!token.contains("zoe") && !token.contains("Bidder"));
+        assert_eq!(LinkToken::decode(&token, &keys, NOW), Ok(sealed()));
+        assert_eq!(sealed().encode(&keys), token, "minted again, the same link");
+        for i in 0..token.len() {
+            assert_eq!(LinkToken::decode(&tampered(&token, i), &keys, NOW), Err(LinkError::Invalid), "position {i}");
+        }
+        for len in 0..token.len() {
+            assert_eq!(LinkToken::decode(&token[..len], &keys, NOW), Err(LinkError::Invalid), "length {len}");
+        }
+        assert_eq!(LinkToken::decode(&token, &keys, NOW + 3600), Err(LinkError::Expired));
+        // A version 1 payload sealed, or a version 2 one signed, is no link.
+        assert_eq!(LinkToken::decode(&keys.seal(PURPOSE, &link().to_payload()), &keys, NOW), Err(LinkError::Invalid));
+        assert_eq!(LinkToken::decode(&keys.sign(PURPOSE, &sealed().to_payload()), &keys, NOW), Err(LinkError::Invalid));
     }
 
     fn tampered(token: &str, i: usize) -> String {
@@ -229,7 +346,7 @@ mod tests {
         let keys = ring("k1", 1);
         let good = link().to_payload();
         let mut wrong_version = good.clone();
-        wrong_version[0] = 2;
+        wrong_version[0] = 3;
         let mut trailing = good.clone();
         trailing.push(0);
         let kind_at = 1 + 4 * 2 + "pr-1bl-2rc-3job-4".len();

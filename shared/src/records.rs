@@ -1,6 +1,8 @@
-//! What the activity reads return: individual summaries and first-access records, parsed from
-//! stored items. The query API and the reports both speak these.
+//! What the activity reads return: individual summaries (computed from records by
+//! [`crate::summaries`]) and first-access records, parsed from stored items. The query API and the
+//! reports both speak these.
 
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::store::{Item, get_bool, get_n, get_s};
@@ -31,6 +33,12 @@ pub struct IndividualSummary {
     pub last_at: Option<String>,
     /// Hits judged automated (e-mail scanners); never counted above.
     pub automated_hits: u64,
+    /// `first_at` in the job's time zone, with its offset (`2026-12-03T08:15:00-06:00`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_at_local: Option<String>,
+    /// `last_at` in the job's time zone, with its offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_at_local: Option<String>,
     /// Whether any access of this individual was human.
     #[serde(skip)]
     pub human: bool,
@@ -69,6 +77,17 @@ pub struct AccessRecord {
     pub automated: bool,
     /// Why the hits were judged automated.
     pub automated_reason: Option<String>,
+    /// How sure the judgement is: `high` or `medium` (absent on records kept from before it was).
+    pub confidence: Option<String>,
+    /// Every way the accesses came (`login`, a blast id, `client`), in order.
+    #[serde(skip)]
+    pub sources: Vec<String>,
+    /// `first_at` in the job's time zone, with its offset (`2026-12-03T08:15:00-06:00`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_at_local: Option<String>,
+    /// `last_at` in the job's time zone, with its offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_at_local: Option<String>,
 }
 
 /// An object as shown in records.
@@ -118,35 +137,28 @@ fn source_view(stored: &str) -> String {
     stored.strip_prefix("blast:").unwrap_or(stored).to_owned()
 }
 
+/// A stored UTC time in `zone`, with its offset; `None` when absent or unreadable.
+fn local(utc: &str, zone: &TimeZone) -> Option<String> {
+    utc.parse::<jiff::Timestamp>().ok().map(|ts| crate::time::local_with_offset(ts, zone))
+}
+
 impl IndividualSummary {
-    /// Parses a summary item.
-    pub fn from_item(item: &Item) -> Self {
-        // The ways a person came; for someone only scanners touched, the blasts the scanners followed.
-        let mut sources: Vec<String> = item
-            .get("sources")
-            .or_else(|| item.get("auto_sources"))
-            .and_then(|v| v.as_ss().ok())
-            .map(|ss| ss.iter().map(|s| source_view(s)).collect())
-            .unwrap_or_default();
-        sources.sort();
-        IndividualSummary {
-            individual_id: text(item, "individual_id"),
-            name: text(item, "name"),
-            email: optional(item, "email"),
-            company_name: optional(item, "company_name"),
-            sources,
-            files_viewed: get_n(item, "files_viewed"),
-            downloads: get_n(item, "downloads"),
-            orders: get_n(item, "orders"),
-            first_at: optional(item, "first_at").or_else(|| optional(item, "auto_first_at")),
-            last_at: optional(item, "last_at").or_else(|| optional(item, "auto_last_at")),
-            automated_hits: get_n(item, "auto_hits"),
-            human: item.contains_key("first_at"),
-        }
+    /// The summary with its local times in `zone`.
+    pub fn localized(mut self, zone: &TimeZone) -> Self {
+        self.first_at_local = self.first_at.as_deref().and_then(|t| local(t, zone));
+        self.last_at_local = self.last_at.as_deref().and_then(|t| local(t, zone));
+        self
     }
 }
 
 impl AccessRecord {
+    /// The record with its local times in `zone`.
+    pub fn localized(mut self, zone: &TimeZone) -> Self {
+        self.first_at_local = local(&self.first_at, zone);
+        self.last_at_local = local(&self.last_at, zone);
+        self
+    }
+
     /// Parses a first-access item.
     pub fn from_item(item: &Item) -> Self {
         AccessRecord {
@@ -169,6 +181,20 @@ impl AccessRecord {
             device: optional(item, "device"),
             automated: get_bool(item, "automated"),
             automated_reason: optional(item, "automated_reason"),
+            confidence: optional(item, "confidence"),
+            sources: {
+                // Records kept from before `sources` was kept hold their one `source`.
+                let mut all: Vec<String> = match item.get("sources").map(|v| v.as_ss()) {
+                    Some(Ok(set)) => set.iter().map(|s| source_view(s)).collect(),
+                    _ => vec![source_view(&text(item, "source"))],
+                };
+                all.retain(|s| !s.is_empty());
+                all.sort();
+                all.dedup();
+                all
+            },
+            first_at_local: None,
+            last_at_local: None,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! the whole blast as suspicious), but they must never count as the recipient's first access.
 //!
 //! [`Rules::classify`] looks at what a single request shows about itself and returns the first
-//! [`Signal`] that marks it automated, checked in the order of the enum, or `None` for a human:
+//! [`Signal`] that marks it automated, checked in this order, or `None` when nothing does (the
+//! judge then decides from the hits around it, [`crate::hit_judgement`]):
 //!
 //! 1. [`Signal::HeadRequest`]: a person clicking a link makes the browser issue `GET`. `HEAD` is what
 //!    link checkers and pre-flight probes send to learn whether the target exists without fetching
@@ -22,15 +23,10 @@
 //!    the vendors themselves publish (see `BUILTIN_NETWORKS`); operators add what they observe,
 //!    e.g. Microsoft's undocumented detonation range, through [`Rules::with_extra_networks`].
 //!    Loopback, private, link-local and shared (CGNAT) addresses never match the built-in list.
-//! 4. [`Signal::Burst`]: a person opens one link, reads, maybe opens another a while later. A
-//!    scanner opens all of them at once, so several distinct links of one recipient inside the
-//!    caller's short window betray a machine whatever it claims to be.
-//! 5. [`Signal::TooSoonAfterSend`]: delivery-time scanning happens seconds after the send; nobody
-//!    receives, opens, reads and clicks that fast. Clocks of different hosts disagree slightly, so
-//!    a small negative age is treated as "just sent" too, a large one as unknown.
 //!
-//! The rules are deliberately cheap and stateless: the caller supplies the burst count and the send
-//! time, this module only judges.
+//! The signals that need the hits around a hit ([`Signal::Burst`], [`Signal::BlastBurst`],
+//! [`Signal::TooSoonAfterSend`]) are the judge's. These rules are cheap and stateless: the redirect
+//! answers after at most one round trip to DynamoDB.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -44,16 +40,9 @@ pub struct Hit<'a> {
     pub user_agent: Option<&'a str>,
     /// The client address as seen by the edge; an IPv4-mapped IPv6 address is matched as IPv4.
     pub source_ip: Option<IpAddr>,
-    /// Seconds between the blast's send time and this hit; `None` when the send time is unknown.
-    /// May be negative when the clocks of the sending and receiving hosts disagree.
-    pub seconds_since_send: Option<i64>,
-    /// Distinct links of this recipient opened in the current short window, including this one.
-    pub distinct_links_in_burst: u32,
 }
 
 /// Why a hit was judged automated: a stable snake_case code for storage and a human sentence.
-///
-/// The variants are listed in the order [`Rules::classify`] checks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Signal {
     /// The request used `HEAD`, which link checkers send and browsers following a click never do.
@@ -66,16 +55,20 @@ pub enum Signal {
     Burst,
     /// The link was opened sooner after the send than a person could have read the message.
     TooSoonAfterSend,
+    /// Many recipients of the blast opened its links within a few moments: a scanner walking the
+    /// distribution list.
+    BlastBurst,
 }
 
 impl Signal {
-    /// Every signal, in the order [`Rules::classify`] checks them.
-    pub const ALL: [Signal; 5] = [
+    /// Every signal.
+    pub const ALL: [Signal; 6] = [
         Signal::HeadRequest,
         Signal::ScannerUserAgent,
         Signal::ScannerNetwork,
         Signal::Burst,
         Signal::TooSoonAfterSend,
+        Signal::BlastBurst,
     ];
 
     /// The stable snake_case code stored with the hit; never change an existing one.
@@ -86,6 +79,7 @@ impl Signal {
             Signal::ScannerNetwork => "scanner_network",
             Signal::Burst => "burst",
             Signal::TooSoonAfterSend => "too_soon_after_send",
+            Signal::BlastBurst => "blast_burst",
         }
     }
 
@@ -106,6 +100,7 @@ impl Signal {
             Signal::TooSoonAfterSend => {
                 "The link was opened within seconds of sending, before a person could have read the e-mail."
             }
+            Signal::BlastBurst => "Many recipients' links were opened within moments of each other, as a scanner does.",
         }
     }
 }
@@ -118,28 +113,12 @@ impl fmt::Display for Signal {
 }
 
 /// Tunables of the classification; [`Rules::default`] holds the production defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Rules {
-    /// A hit this many seconds or less after the send is too soon to be a person
-    /// ([`Signal::TooSoonAfterSend`]). Default 30: gateways scan within a few seconds of delivery
-    /// and delivery itself takes seconds, while a person needs at least that long to be notified,
-    /// open the message and read it. Zero or less disables the signal.
-    pub send_window_seconds: i64,
-    /// This many distinct links of one recipient in the caller's short window is a [`Signal::Burst`].
-    /// Default 3: a person may well open two links in quick succession (a plan sheet and the bid
-    /// form), but three at once is a scanner walking the message. Zero disables the signal.
-    pub burst_links: u32,
     /// Extra scanner networks as (network address, prefix length), on top of the built-in list.
     /// Default empty; filled from configuration with [`Rules::with_extra_networks`]. Unlike the
     /// built-in list these match any address, private ranges included, because the operator asked.
     pub extra_networks: Vec<(IpAddr, u8)>,
-}
-
-impl Default for Rules {
-    /// The production defaults documented on each field.
-    fn default() -> Self {
-        Rules { send_window_seconds: 30, burst_links: 3, extra_networks: Vec::new() }
-    }
 }
 
 impl Rules {
@@ -158,8 +137,8 @@ impl Rules {
         Ok(self)
     }
 
-    /// The first signal that marks this hit automated, checked in the order of the enum, or `None`
-    /// for a human.
+    /// The first signal this hit shows about itself (`HEAD`, a scanner's user agent or network), or
+    /// `None`.
     pub fn classify(&self, hit: &Hit<'_>) -> Option<Signal> {
         if hit.method.trim().eq_ignore_ascii_case("HEAD") {
             return Some(Signal::HeadRequest);
@@ -169,12 +148,6 @@ impl Rules {
         }
         if hit.source_ip.is_some_and(|ip| self.is_scanner_network(ip)) {
             return Some(Signal::ScannerNetwork);
-        }
-        if self.burst_links > 0 && hit.distinct_links_in_burst >= self.burst_links {
-            return Some(Signal::Burst);
-        }
-        if hit.seconds_since_send.is_some_and(|seconds| self.is_too_soon(seconds)) {
-            return Some(Signal::TooSoonAfterSend);
         }
         None
     }
@@ -189,16 +162,7 @@ impl Rules {
         !is_local_or_private(ip)
             && BUILTIN_NETWORKS.iter().any(|&(network, prefix, _service)| contains(network, prefix, ip))
     }
-
-    /// `0 <= seconds < window`, with a tolerance of a few seconds of clock skew below zero.
-    fn is_too_soon(&self, seconds: i64) -> bool {
-        self.send_window_seconds > 0 && seconds > -MAX_CLOCK_SKEW_SECONDS && seconds < self.send_window_seconds
-    }
 }
-
-/// A negative age smaller than this in magnitude is clock skew on a hit right after the send; a
-/// larger one means the send time is wrong, and proves nothing.
-const MAX_CLOCK_SKEW_SECONDS: i64 = 5;
 
 /// Case-insensitive substrings of `User-Agent` that only automated fetchers send. Keep it short and
 /// specific: a marker that also occurs in a browser or a plain HTTP library hides real people.
@@ -421,15 +385,9 @@ mod tests {
     const GO_HTTP: &str = "Go-http-client/1.1";
     const REQWEST: &str = "reqwest/0.12.4";
 
-    /// A human-looking hit: a browser GET from a residential-looking address an hour after the send.
+    /// A human-looking hit: a browser GET from a residential-looking address.
     fn human() -> Hit<'static> {
-        Hit {
-            method: "GET",
-            user_agent: Some(CHROME),
-            source_ip: Some(ip("198.51.100.23")),
-            seconds_since_send: Some(3600),
-            distinct_links_in_burst: 1,
-        }
+        Hit { method: "GET", user_agent: Some(CHROME), source_ip: Some(ip("198.51.100.23")) }
     }
 
     fn ip(text: &str) -> IpAddr {
@@ -448,7 +406,10 @@ mod tests {
     #[test]
     fn codes_are_stable_and_round_trip() {
         let codes: Vec<_> = Signal::ALL.into_iter().map(Signal::code).collect();
-        assert_eq!(codes, ["head_request", "scanner_user_agent", "scanner_network", "burst", "too_soon_after_send"]);
+        assert_eq!(
+            codes,
+            ["head_request", "scanner_user_agent", "scanner_network", "burst", "too_soon_after_send", "blast_burst"]
+        );
         for signal in Signal::ALL {
             assert_eq!(Signal::from_code(signal.code()), Some(signal));
             assert!(signal.to_string().ends_with('.'));
@@ -458,10 +419,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        let rules = Rules::default();
-        assert_eq!(rules.send_window_seconds, 30);
-        assert_eq!(rules.burst_links, 3);
-        assert!(rules.extra_networks.is_empty());
+        assert!(Rules::default().extra_networks.is_empty());
     }
 
     // --- HeadRequest ---
@@ -589,59 +547,6 @@ mod tests {
         }
     }
 
-    // --- Burst ---
-
-    #[test]
-    fn three_distinct_links_at_once_are_a_burst() {
-        for distinct_links_in_burst in [3, 4, 40] {
-            let hit = Hit { distinct_links_in_burst, ..human() };
-            assert_eq!(classify(&hit), Some(Signal::Burst), "{distinct_links_in_burst}");
-        }
-    }
-
-    #[test]
-    fn one_or_two_links_are_not_a_burst() {
-        for distinct_links_in_burst in [0, 1, 2] {
-            assert_eq!(classify(&Hit { distinct_links_in_burst, ..human() }), None, "{distinct_links_in_burst}");
-        }
-    }
-
-    #[test]
-    fn burst_threshold_is_tunable_and_zero_disables_it() {
-        let hit = Hit { distinct_links_in_burst: 2, ..human() };
-        assert_eq!(Rules { burst_links: 2, ..Rules::default() }.classify(&hit), Some(Signal::Burst));
-        let hit = Hit { distinct_links_in_burst: 100, ..human() };
-        assert_eq!(Rules { burst_links: 0, ..Rules::default() }.classify(&hit), None);
-    }
-
-    // --- TooSoonAfterSend ---
-
-    #[test]
-    fn hits_within_the_window_or_slightly_skewed_are_too_soon() {
-        for seconds in [0, 1, 12, 29, -1, -4] {
-            let hit = Hit { seconds_since_send: Some(seconds), ..human() };
-            assert_eq!(classify(&hit), Some(Signal::TooSoonAfterSend), "{seconds}");
-        }
-    }
-
-    #[test]
-    fn later_unknown_or_badly_skewed_hits_are_not_too_soon() {
-        for seconds_since_send in [Some(30), Some(31), Some(86_400), Some(-5), Some(-3600), None] {
-            assert_eq!(classify(&Hit { seconds_since_send, ..human() }), None, "{seconds_since_send:?}");
-        }
-    }
-
-    #[test]
-    fn send_window_is_tunable_and_zero_disables_it() {
-        let hit = Hit { seconds_since_send: Some(45), ..human() };
-        assert_eq!(
-            Rules { send_window_seconds: 60, ..Rules::default() }.classify(&hit),
-            Some(Signal::TooSoonAfterSend)
-        );
-        let hit = Hit { seconds_since_send: Some(-1), ..human() };
-        assert_eq!(Rules { send_window_seconds: 0, ..Rules::default() }.classify(&hit), None);
-    }
-
     // --- Ordering ---
 
     #[test]
@@ -651,24 +556,15 @@ mod tests {
     }
 
     #[test]
-    fn signals_are_checked_in_enum_order() {
-        let everything = Hit {
-            method: "HEAD",
-            user_agent: Some("Barracuda Sentinel (EE)"),
-            source_ip: Some(ip("64.235.150.1")),
-            seconds_since_send: Some(2),
-            distinct_links_in_burst: 5,
-        };
+    fn signals_are_checked_in_order() {
+        let everything =
+            Hit { method: "HEAD", user_agent: Some("Barracuda Sentinel (EE)"), source_ip: Some(ip("64.235.150.1")) };
         assert_eq!(classify(&everything), Some(Signal::HeadRequest));
         let hit = Hit { method: "GET", ..everything.clone() };
         assert_eq!(classify(&hit), Some(Signal::ScannerUserAgent));
         let hit = Hit { user_agent: Some(CHROME), ..hit };
         assert_eq!(classify(&hit), Some(Signal::ScannerNetwork));
         let hit = Hit { source_ip: Some(ip("198.51.100.23")), ..hit };
-        assert_eq!(classify(&hit), Some(Signal::Burst));
-        let hit = Hit { distinct_links_in_burst: 1, ..hit };
-        assert_eq!(classify(&hit), Some(Signal::TooSoonAfterSend));
-        let hit = Hit { seconds_since_send: Some(600), ..hit };
         assert_eq!(classify(&hit), None);
     }
 

@@ -12,6 +12,8 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -147,8 +149,60 @@ impl Keyring {
         Ok(payload)
     }
 
+    /// Seals `payload` for `purpose` with the active key: encrypted and authenticated
+    /// (XChaCha20-Poly1305, the key id as associated data), giving `{kid}.{b64url(nonce ++ sealed)}`
+    /// (no padding). What it carries (a recipient's e-mail and name in a tracked link) cannot be
+    /// read from the URL. The nonce is derived from the payload (HMAC, as SIV constructions do), so
+    /// sealing the same payload again gives the same token: a blast's links can be minted again.
+    pub fn seal(&self, purpose: &str, payload: &[u8]) -> String {
+        let key = &self.active;
+        let nonce_bytes = key.tagger(&format!("seal-nonce:{purpose}"), payload).finalize().into_bytes();
+        let nonce = XNonce::from_slice(&nonce_bytes[..NONCE_BYTES]);
+        let aad = key.kid.as_bytes();
+        // Encrypting into memory cannot fail for payloads this small.
+        let sealed = key.cipher(purpose).encrypt(nonce, Payload { msg: payload, aad }).unwrap_or_default();
+        let mut body = Vec::with_capacity(NONCE_BYTES + sealed.len());
+        body.extend_from_slice(nonce);
+        body.extend_from_slice(&sealed);
+        format!("{}.{}", key.kid, URL_SAFE_NO_PAD.encode(body))
+    }
+
+    /// Opens a token sealed for `purpose` by any key of the ring and returns its payload.
+    pub fn open(&self, purpose: &str, token: &str) -> Result<Vec<u8>, SignatureError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(SignatureError::Malformed);
+        }
+        let mut parts = token.split('.');
+        let (Some(kid), Some(body), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(SignatureError::Malformed);
+        };
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| SignatureError::Malformed)?;
+        if body.len() < NONCE_BYTES + SEAL_TAG_BYTES {
+            return Err(SignatureError::Malformed);
+        }
+        let key = self.find(kid).ok_or(SignatureError::UnknownKey)?;
+        let (nonce, sealed) = body.split_at(NONCE_BYTES);
+        key.cipher(purpose)
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: key.kid.as_bytes() })
+            .map_err(|_| SignatureError::BadSignature)
+    }
+
     fn find(&self, kid: &str) -> Option<&Key> {
         std::iter::once(&self.active).chain(&self.older).find(|k| k.kid == kid)
+    }
+}
+
+/// Length of an XChaCha20-Poly1305 nonce.
+const NONCE_BYTES: usize = 24;
+/// Length of its authentication tag.
+const SEAL_TAG_BYTES: usize = 16;
+
+impl Key {
+    /// The sealing cipher of `purpose`: its key is derived from this key's secret (HMAC), one per
+    /// purpose, so no two kinds of token share a key.
+    fn cipher(&self, purpose: &str) -> XChaCha20Poly1305 {
+        let derived = self.tagger(&format!("seal-key:{purpose}"), b"").finalize().into_bytes();
+        XChaCha20Poly1305::new(&derived)
     }
 }
 
@@ -192,7 +246,7 @@ fn build_key(n: usize, kid: String, secret: &[u8]) -> Result<Key, ConfigError> {
             secret.len()
         )));
     }
-    let mac = HmacSha256::new_from_slice(secret)
+    let mac = <HmacSha256 as Mac>::new_from_slice(secret)
         .map_err(|_| config_error(&format!("signing key '{kid}': secret is not usable as an HMAC key")))?;
     Ok(Key { kid, mac })
 }
@@ -241,6 +295,14 @@ pub(crate) mod codec {
             self
         }
 
+        /// Appends an optional string: a presence byte (0 or 1), then the string when present.
+        pub(crate) fn put_opt_str(&mut self, value: Option<&str>) -> &mut Self {
+            match value {
+                None => self.put_u8(0),
+                Some(text) => self.put_u8(1).put_str(text),
+            }
+        }
+
         /// Appends a length-prefixed string. A string over [`MAX_STR_BYTES`] is written with a length
         /// the reader rejects (capped at `u16::MAX`), so such a token never decodes rather than decoding
         /// into something shorter.
@@ -280,6 +342,15 @@ pub(crate) mod codec {
             let (&first, rest) = self.rest.split_first()?;
             self.rest = rest;
             Some(first)
+        }
+
+        /// Takes an optional string written by `put_opt_str` (any presence byte but 0 and 1 is malformed).
+        pub(crate) fn get_opt_str(&mut self) -> Option<Option<String>> {
+            match self.get_u8()? {
+                0 => Some(None),
+                1 => self.get_str().map(Some),
+                _ => None,
+            }
         }
 
         /// Takes a length-prefixed UTF-8 string of at most [`MAX_STR_BYTES`].
@@ -348,6 +419,32 @@ mod tests {
         assert_eq!(keys.verify("link", &token), Ok(b"hello \0 world".to_vec()));
         let empty = keys.sign("link", b"");
         assert_eq!(keys.verify("link", &empty), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn sealed_payloads_are_unreadable_deterministic_and_bound_to_purpose_and_key() {
+        let keys = old_ring();
+        let token = keys.seal("link", b"zoe@bidder.test");
+        assert!(token.starts_with("old."));
+        assert!(
+            !token.contains("zoe")
+                && !URL_SAFE_NO_PAD.encode(b"zoe@bidder.test").contains(token.split('.').nth(1).unwrap())
+        );
+        assert_eq!(keys.open("link", &token), Ok(b"zoe@bidder.test".to_vec()));
+        assert_eq!(keys.seal("link", b"zoe@bidder.test"), token, "the same payload seals the same");
+        assert_ne!(keys.seal("link", b"ann@bidder.test"), token);
+        assert_eq!(keys.open("session", &token), Err(SignatureError::BadSignature));
+        let rotated = rotated_ring();
+        assert_eq!(rotated.open("link", &token), Ok(b"zoe@bidder.test".to_vec()), "older keys still open");
+        let mut altered = token.clone().into_bytes();
+        let last = altered.len() - 3;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(keys.open("link", &String::from_utf8(altered).unwrap()), Err(SignatureError::BadSignature));
+        let renamed = format!("new.{}", token.split('.').nth(1).unwrap());
+        assert_eq!(rotated.open("link", &renamed), Err(SignatureError::BadSignature), "the kid is bound");
+        for malformed in ["old", "old.", "old.!!", "old.AAAA", "a.b.c"] {
+            assert_eq!(keys.open("link", malformed), Err(SignatureError::Malformed), "{malformed}");
+        }
     }
 
     #[test]

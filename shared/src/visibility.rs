@@ -25,14 +25,28 @@ pub fn require_job_visible(caller: &Caller, job: Option<&Job>) -> Result<()> {
     if can_see_job(caller, job) { Ok(()) } else { Err(Error::NotFound("no such job".into())) }
 }
 
-/// The job `job_id` once `caller` is known to be allowed to see it (reading the job only for
-/// customers); otherwise the same 404 whether or not it exists.
-pub async fn visible_job<S: JobStore>(store: &S, caller: &Caller, job_id: &Id) -> Result<()> {
-    if caller.role == Role::Customer {
-        let job = store.get_job(&caller.planroom, job_id).await?;
-        require_job_visible(caller, job.as_ref())?;
-    }
-    Ok(())
+/// The job `job_id` as registered (`None` for a job staff read that was never registered) once
+/// `caller` is known to be allowed to see it; otherwise the same 404 whether or not it exists.
+pub async fn visible_job<S: JobStore>(store: &S, caller: &Caller, job_id: &Id) -> Result<Option<Job>> {
+    let job = store.get_job(&caller.planroom, job_id).await?;
+    require_job_visible(caller, job.as_ref())?;
+    Ok(job)
+}
+
+/// The jobs `job_ids` once each is registered in `caller`'s planroom and `caller` may see it: what
+/// writes (events, User Activity rows, blasts) may name. A job that is not registered, or not the
+/// caller's to see, is the same 404 as for reads, and nothing of the request is stored. The jobs
+/// are read side by side.
+pub async fn writable_jobs<S: JobStore + Sync>(store: &S, caller: &Caller, job_ids: &[&Id]) -> Result<Vec<Job>> {
+    let reads = job_ids.iter().map(|id| store.get_job(&caller.planroom, id));
+    let jobs = futures::future::try_join_all(reads).await?;
+    jobs.into_iter()
+        .zip(job_ids)
+        .map(|(job, id)| match job {
+            Some(job) if can_see_job(caller, Some(&job)) => Ok(job),
+            _ => Err(Error::NotFound(format!("no such job: {:?}", id.as_str()))),
+        })
+        .collect()
 }
 
 #[cfg(test)]

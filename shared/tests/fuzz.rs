@@ -5,14 +5,22 @@ use proptest::prelude::*;
 use shared::activity::{Activity, ObjectKind};
 use shared::contact_session::ContactSession;
 use shared::event::decode_batch;
-use shared::link_token::LinkToken;
+use shared::link_token::{LinkDetails, LinkToken};
 use shared::signing::Keyring;
 
 fn keys() -> Keyring {
     Keyring::new(vec![("k1".into(), vec![42u8; 32]), ("k0".into(), vec![7u8; 32])]).expect("test keys")
 }
 
-fn token(planroom: String, blast: String, recipient: String, target: String, expires_at: i64) -> LinkToken {
+/// A version 2 (sealed) token when `name` is given, else a version 1 (signed) one.
+fn token(
+    planroom: String,
+    blast: String,
+    recipient: String,
+    target: String,
+    expires_at: i64,
+    name: Option<String>,
+) -> LinkToken {
     LinkToken {
         planroom,
         blast,
@@ -22,6 +30,17 @@ fn token(planroom: String, blast: String, recipient: String, target: String, exp
         target_id: target,
         action: Activity::View,
         expires_at,
+        details: name.map(|name| LinkDetails {
+            email: "a@b.test".into(),
+            company: Some(name.clone()),
+            target_name: name.clone(),
+            name,
+            sent_at_ms: 1_700_000_000_000,
+            job_name: "Job".into(),
+            job_number: None,
+            job_is_demo: false,
+            job_time_zone: "UTC".into(),
+        }),
     }
 }
 
@@ -40,9 +59,10 @@ proptest! {
     fn tokens_round_trip_and_any_single_change_is_rejected(
         planroom in "\\PC{1,40}", blast in "[a-z0-9-]{1,40}", recipient in "[0-9a-f]{32}", target in "\\PC{1,60}",
         position in any::<prop::sample::Index>(), replacement in "[A-Za-z0-9_.-]",
+        name in proptest::option::of("\\PC{0,60}"),
     ) {
         let keys = keys();
-        let link = token(planroom, blast, recipient, target, i64::MAX);
+        let link = token(planroom, blast, recipient, target, i64::MAX, name);
         let encoded = link.encode(&keys);
         prop_assert_eq!(LinkToken::decode(&encoded, &keys, 0), Ok(link));
         let mut bytes = encoded.clone().into_bytes();
@@ -56,7 +76,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_the_event_decoder(body in proptest::collection::vec(any::<u8>(), 0..600)) {
-        if let Err(err) = decode_batch(&body) {
+        if let Err(err) = decode_batch(&body, jiff::Timestamp::now()) {
             prop_assert!(matches!(err.status().as_u16(), 400 | 422));
         }
     }
@@ -68,7 +88,7 @@ proptest! {
     ) {
         let event = serde_json::json!({"job_id": job, "activity": activity, "object": {"kind": kind, "id": id}});
         let body = serde_json::json!({ "events": vec![event; count] }).to_string();
-        match decode_batch(body.as_bytes()) {
+        match decode_batch(body.as_bytes(), jiff::Timestamp::now()) {
             Ok(events) => prop_assert!((1..=25).contains(&events.len())),
             Err(err) => prop_assert!(matches!(err.status().as_u16(), 400 | 422)),
         }

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -26,10 +27,17 @@ def sign_in(page, server, who="staff"):
     page.get_by_test_id(f"sign-in-{who}").click()
 
 
-def individuals(server):
-    status, body, _ = server.api.call("GET", f"/v1/jobs/{JOB}/activity/individuals?limit=500", server.staff)
-    assert status == 200, body
-    return {person["email"]: person for person in body["items"]}
+def individuals(server, until=lambda people: True):
+    """The Activity tab's rows by e-mail, once `until` holds: the judge counts tracked-link hits
+    from the table's stream, a moment after the click (10 s at most)."""
+    for _ in range(100):
+        status, body, _ = server.api.call("GET", f"/v1/jobs/{JOB}/activity/individuals?limit=500", server.staff)
+        assert status == 200, body
+        people = {person["email"]: person for person in body["items"]}
+        if until(people):
+            return people
+        time.sleep(0.1)
+    raise AssertionError(f"never settled: {people}")
 
 
 def local_time(iso):
@@ -89,16 +97,17 @@ def test_a_recipient_lands_on_the_planroom_page_and_the_view_is_recorded(landed,
     # The session arrived in the fragment, was kept for the tab and taken out of the address bar.
     assert "contact_session" not in landed["url"]
     assert landed["stored_session"], "the page keeps the session for the tab's life"
-    zoe = individuals(server)["zoe@bidder.test"]
+    zoe = individuals(server, lambda people: "zoe@bidder.test" in people)["zoe@bidder.test"]
     assert zoe["name"] == "Zoë Ångström"
     assert zoe["files_viewed"] == 1 and zoe["downloads"] == 1
     assert zoe["first_at"] and zoe["automated_hits"] == 0
     status, detail, _ = server.api.call("GET", f"/v1/jobs/{JOB}/activity/individuals/{zoe['individual_id']}", server.staff)
     assert status == 200, detail
     view = next(r for r in detail["items"] if r["activity"] == "view")
-    # The link's hit, then the page's own view on landing: one first access, counted twice.
+    # The link's hit, then the page's own view on landing: one click is one view; the page's
+    # script confirms the click was a person's.
     assert view["object"] == {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf"}
-    assert view["count"] == 2 and not view["automated"]
+    assert view["count"] == 1 and not view["automated"]
     assert view["first_at"] == zoe["first_at"]
     assert landed["errors"] == []
 
@@ -128,7 +137,7 @@ def answer_as_s3_would(route):
 
 def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed, server, page):
     more_recipients(server, 11)
-    people = individuals(server)
+    people = individuals(server, lambda people: len(people) >= 12)
     assert len(people) == 12
     zoe = people["zoe@bidder.test"]
 
@@ -175,6 +184,7 @@ def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed,
     # Drill down to Zoë.
     page.goto(server.base + f"/ui/#/jobs/{JOB}")
     page.get_by_test_id("sort-first-at").click()
+    expect(rows.first).to_contain_text("Zoë Ångström")
     rows.first.click()
     expect(page.get_by_test_id("individual-name")).to_have_text("Zoë Ångström")
     expect(page.get_by_test_id("individual-records")).to_contain_text("Addendum 3.pdf")
@@ -327,12 +337,12 @@ def test_the_snippet_on_a_planroom_site_of_another_origin_records_the_recipient(
     expect(tab.locator("#status")).to_contain_text('"first":true')
     # Another page of the site in the same tab, without the fragment: the session was kept.
     tab.goto(f"{site}/jobs/{JOB}/files/e-201")
-    expect(tab.locator("#status")).to_contain_text('"count":3')
+    expect(tab.locator("#status")).to_contain_text('"count":2')
     context.close()
     assert errors == []
 
-    ines = individuals(server)["ines@snippet.test"]
+    ines = individuals(server, lambda people: "ines@snippet.test" in people)["ines@snippet.test"]
     assert (ines["files_viewed"], ines["downloads"], ines["automated_hits"]) == (1, 1, 0), ines
     status, detail, _ = server.api.call("GET", f"/v1/jobs/{JOB}/activity/individuals/{ines['individual_id']}", server.staff)
     view = next(r for r in detail["items"] if r["activity"] == "view")
-    assert view["count"] == 3, "the link's hit and two page views"
+    assert view["count"] == 2, "the link's hit (its landing page's view is the same view), then a second page view"

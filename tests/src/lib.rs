@@ -16,6 +16,7 @@ use devserver::{DevAuthorizer, Settings};
 use dynamo_proxy::DynamoProxy;
 use redirect::RedirectSettings;
 use serde_json::{Value, json};
+use shared::hit_judgement::Windows;
 use shared::scanner::Rules;
 
 /// The prefix of the tables the tests make in the local stand-in (one per test).
@@ -50,8 +51,10 @@ pub struct Options {
     pub signing_keys: String,
     /// The redirect's fallback page.
     pub fallback_url: Option<String>,
-    /// Scanner rules.
+    /// Scanner rules the redirect applies by itself.
     pub rules: Rules,
+    /// The judge's windows.
+    pub windows: Windows,
     /// Time budget of an API request.
     pub request_budget: Duration,
     /// Time budget of a tracked link.
@@ -74,6 +77,7 @@ impl Default for Options {
             signing_keys: devserver::DEV_SIGNING_KEYS.into(),
             fallback_url: None,
             rules: Rules::default(),
+            windows: Windows::default(),
             request_budget: capture::DEFAULT_BUDGET,
             redirect_budget: redirect::DEFAULT_BUDGET,
             export_start_within: export::DEFAULT_START_WITHIN,
@@ -81,6 +85,22 @@ impl Default for Options {
             export_retention: Duration::from_secs(export::DEFAULT_RETENTION_DAYS * 24 * 3600),
         }
     }
+}
+
+/// The jobs every test app registers in its planroom, assigned to the company `acme`: events,
+/// rows and blasts may only name a registered job the caller may see. A test of anything else
+/// names another job.
+pub const REGISTERED_JOBS: &[&str] = &["job-1", "job-2", "j"];
+
+/// The first-access records (`FA#…` people's, `AUTO#…` scanners') among `items`.
+pub fn records(items: &[Item], automated: bool) -> Vec<&Item> {
+    let prefix = if automated { "AUTO#" } else { "FA#" };
+    items.iter().filter(|i| text(i, "sk").starts_with(prefix)).collect()
+}
+
+/// The sum of the counts of `records`.
+pub fn counted(records: &[&Item]) -> u64 {
+    records.iter().map(|r| number(r, "count")).sum()
 }
 
 /// A stored item.
@@ -100,8 +120,11 @@ pub struct TestApp {
     pub dynamo: aws_sdk_dynamodb::Client,
     /// The test's table.
     pub table: String,
-    /// The proxy between the test's export worker and DynamoDB, to make the worker fail.
+    /// The proxy between the test's stream consumers (export worker, hit judge) and DynamoDB,
+    /// to make them fail.
     pub worker: DynamoProxy,
+    /// The job items the test app registered before the test began (see [`REGISTERED_JOBS`]).
+    registered: std::sync::Mutex<Vec<Item>>,
 }
 
 /// An answer: status and JSON body (`Value::Null` when the body is not JSON).
@@ -175,6 +198,7 @@ impl TestApp {
             export_start_within: options.export_start_within,
             cors_allowed_origins: devserver::cors::DEFAULT_ORIGINS.into(),
             export_retention: options.export_retention,
+            windows: options.windows,
         };
         let sdk = shared::store::aws_config().await;
         // The table and bucket are created through the stand-in itself, whatever the endpoint.
@@ -199,7 +223,7 @@ impl TestApp {
             None => devserver::gateway_with(&sdk, &settings, &base).expect("gateway"),
         };
         tokio::spawn(devserver::serve(listener, Arc::new(gateway), std::future::pending()));
-        TestApp {
+        let app = TestApp {
             base,
             planroom: unique("pr"),
             // Redirects are looked at, not followed.
@@ -208,6 +232,33 @@ impl TestApp {
             dynamo: aws_sdk_dynamodb::Client::new(&sdk),
             table,
             worker,
+            registered: std::sync::Mutex::default(),
+        };
+        app.register_jobs(REGISTERED_JOBS, "acme").await;
+        let jobs: Vec<Item> = app.stored(&app.planroom).await;
+        *app.registered.lock().expect("registered jobs") = jobs;
+        app
+    }
+
+    /// Registers `jobs` in this planroom, assigned to the company `company_id`, straight into the
+    /// table (no staff action is logged, so tests that count rows count only their own).
+    pub async fn register_jobs(&self, jobs: &[&str], company_id: &str) {
+        use shared::store::JobStore;
+        let store = shared::store::DynamoStore::new(self.dynamo.clone(), &self.table);
+        let planroom = shared::ids::Id::parse("planroom", &self.planroom).expect("planroom id");
+        for job in jobs {
+            let job = shared::job::Job {
+                job_id: shared::ids::Id::parse("job", job).expect("job id"),
+                name: shared::ids::Name::parse("name", &format!("Job {job}")).expect("name"),
+                number: None,
+                company_id: Some(shared::ids::Id::parse("company", company_id).expect("company id")),
+                company_name: Some(
+                    shared::ids::Name::parse("company", &format!("Company {company_id}")).expect("name"),
+                ),
+                time_zone: "UTC".into(),
+                is_demo: false,
+            };
+            store.put_job(&planroom, &job).await.expect("registering a job");
         }
     }
 
@@ -310,6 +361,27 @@ impl TestApp {
         panic!("export {export_id} was not ready within 60 s");
     }
 
+    /// The job's Activity tab rows (`GET /v1/jobs/{job}/activity/individuals`, as staff, up to 200).
+    pub async fn individuals(&self, job: &str, include_automated: bool) -> Vec<Value> {
+        let path = format!("/v1/jobs/{job}/activity/individuals?limit=200&include_automated={include_automated}");
+        let answer = self.send("GET", &path, Some(&self.staff()), None).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// What is stored for this planroom once `settled` says so (the judge of tracked-link hits
+    /// works from the table's stream, a moment after the click); fails the test after 15 s.
+    pub async fn stored_when(&self, what: &str, settled: impl Fn(&[Item]) -> bool) -> Vec<Item> {
+        for _ in 0..150 {
+            let stored = self.stored(&self.planroom).await;
+            if settled(&stored) {
+                return stored;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("not within 15 s: {what}; stored: {:#?}", self.stored(&self.planroom).await);
+    }
+
     /// Follows a tracked link as a browser does (`GET`, a desktop Chrome user agent).
     pub async fn click(&self, url: &str) -> Answer {
         self.send_with("GET", url, &[("user-agent", BROWSER)], None).await
@@ -358,7 +430,8 @@ impl Answer {
 }
 
 impl TestApp {
-    /// Every item stored for `planroom`, sorted by key, to compare before and after.
+    /// Every item stored for `planroom`, sorted by key, to compare before and after; the job
+    /// items the test app registered itself, as long as they are unchanged, are left out.
     pub async fn stored(&self, planroom: &str) -> Vec<Item> {
         let prefix = format!("P#{planroom}");
         let mut items = Vec::new();
@@ -382,6 +455,8 @@ impl TestApp {
             }
         }
         items.sort_by_key(|i| (text(i, "pk").to_owned(), text(i, "sk").to_owned()));
+        let registered = self.registered.lock().expect("registered jobs").clone();
+        items.retain(|i| !registered.contains(i));
         items
     }
 }

@@ -12,11 +12,11 @@ use shared::blast::{self, BlastInput, Target};
 use shared::caller::Caller;
 use shared::cursor::{self, Cursor};
 use shared::ids::Id;
-use shared::link_token::LinkToken;
-use shared::store::LinkRecipient;
+use shared::link_token::{LinkDetails, LinkToken};
+use shared::store::{LinkJob, LinkRecipient, NewBlast};
 use shared::user_activity::EventType;
 use shared::user_activity::sources::{Action, BLASTS};
-use shared::{Error, Result, http, planroom, time};
+use shared::{Error, Result, http, planroom, time, visibility};
 
 use crate::App;
 
@@ -52,10 +52,15 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
     caller.require_staff()?;
     let job = http::path_id(req, "job_id")?;
     let blast = http::json_body_within::<BlastInput>(req, http::MAX_BLAST_BODY_BYTES)?.validate()?;
+    // A blast names a registered job the caller may see, or nothing is stored (404).
+    let registered = visibility::writable_jobs(&app.store, &caller, &[&job]).await?;
+    let link_job = registered.first().map(link_job).ok_or_else(|| Error::NotFound("no such job".into()))?;
     let (now, now_text) = time::now();
     let blast_id = format!("b-{}", uuid::Uuid::new_v4().simple());
     let expires_at = now.as_second().saturating_add(app.links.ttl_seconds);
-    app.store.put_blast(&caller.planroom, &job, &blast_id, &blast, &now_text, expires_at).await?;
+    let new =
+        NewBlast { id: &blast_id, blast: &blast, created_at: &now_text, links_expire_at: expires_at, job: &link_job };
+    app.store.put_blast(&caller.planroom, &job, &new).await?;
     let mut recipients: Vec<LinkRecipient> = blast
         .recipients
         .iter()
@@ -63,6 +68,8 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
             individual_id: r.individual.id.clone(),
             email: r.individual.email.as_ref().map(|e| e.as_str().to_owned()),
             contact_id: r.contact_id.as_ref().map(|c| c.as_str().to_owned()),
+            name: r.individual.name.as_str().to_owned(),
+            company_name: r.individual.company_name.as_ref().map(|c| c.as_str().to_owned()),
         })
         .collect();
     // The order `GET …/links` pages in: by individual.
@@ -70,8 +77,17 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
     let per_page = recipients_per_page(blast::LINKS_PER_PAGE, blast.targets.len());
     let more = recipients.len() > per_page;
     recipients.truncate(per_page);
-    let minted =
-        Minter { app, planroom: &caller.planroom, job: &job, blast: &blast_id, base: api_base(app, req)?, expires_at };
+    let sent_at = blast.sent_at.as_deref().and_then(time::parse_instant).unwrap_or(now);
+    let minted = Minter {
+        app,
+        planroom: &caller.planroom,
+        job: &job,
+        blast: &blast_id,
+        base: link_base(app, req)?,
+        expires_at,
+        sent_at_ms: sent_at.as_millisecond(),
+        link_job: &link_job,
+    };
     let links = minted.links(&recipients, &blast.targets);
     let next_cursor = more.then(|| minted.cursor(&recipients));
     tracing::info!(blast_id, recipients = blast.recipients.len(), links = links.len(), "blast registered");
@@ -111,17 +127,27 @@ pub async fn links(app: &App, req: &Request) -> Result<Response<Body>> {
         .await?
         .ok_or_else(|| Error::NotFound("no such blast".into()))?;
     let targets = head.targets();
-    let expires_at = head.links_expire_at.unwrap_or_else(|| {
-        let created = head.created_at.as_deref().and_then(time::parse_instant).unwrap_or_else(jiff::Timestamp::now);
-        created.as_second().saturating_add(app.links.ttl_seconds)
-    });
+    let created = head.created_at.as_deref().and_then(time::parse_instant).unwrap_or_else(jiff::Timestamp::now);
+    let expires_at = head.links_expire_at.unwrap_or_else(|| created.as_second().saturating_add(app.links.ttl_seconds));
+    let sent_at = head.sent_at.as_deref().and_then(time::parse_instant).unwrap_or(created);
+    // Blasts registered before links were sealed carry no job: their links are minted with the
+    // job as it is registered now.
+    let link_job = match head.job.clone() {
+        Some(job) => job,
+        None => {
+            let registered = visibility::writable_jobs(&app.store, &caller, &[&job]).await?;
+            registered.first().map(link_job).ok_or_else(|| Error::NotFound("no such job".into()))?
+        }
+    };
     let minter = Minter {
         app,
         planroom: &caller.planroom,
         job: &job,
         blast: blast_id.as_str(),
-        base: api_base(app, req)?,
+        base: link_base(app, req)?,
         expires_at,
+        sent_at_ms: sent_at.as_millisecond(),
+        link_job: &link_job,
     };
     let after = match http::query(req, "cursor") {
         Some(token) => Some(cursor::decode(&app.keys, &minter.scope(), token)?.key.remove("after").unwrap_or_default()),
@@ -148,6 +174,8 @@ struct Minter<'a> {
     blast: &'a str,
     base: String,
     expires_at: i64,
+    sent_at_ms: i64,
+    link_job: &'a LinkJob,
 }
 
 impl Minter<'_> {
@@ -165,6 +193,17 @@ impl Minter<'_> {
                     target_id: target.id.to_string(),
                     action: target.action,
                     expires_at: self.expires_at,
+                    details: Some(LinkDetails {
+                        email: recipient.email.clone().unwrap_or_default(),
+                        name: recipient.name.clone(),
+                        company: recipient.company_name.clone(),
+                        target_name: target.name.as_str().to_owned(),
+                        sent_at_ms: self.sent_at_ms,
+                        job_name: self.link_job.name.clone(),
+                        job_number: self.link_job.number.clone(),
+                        job_is_demo: self.link_job.is_demo,
+                        job_time_zone: self.link_job.time_zone.clone(),
+                    }),
                 }
                 .encode(&self.app.keys);
                 links.push(json!({
@@ -196,8 +235,22 @@ impl Minter<'_> {
     }
 }
 
-/// The API's public base: configured, or the domain API Gateway was called on.
-fn api_base(app: &App, req: &Request) -> Result<String> {
+/// The job as its blast's links carry it.
+fn link_job(job: &shared::job::Job) -> LinkJob {
+    LinkJob {
+        name: job.name.as_str().to_owned(),
+        number: job.number.as_ref().map(|n| n.as_str().to_owned()),
+        is_demo: job.is_demo,
+        time_zone: job.time_zone.clone(),
+    }
+}
+
+/// Where tracked links point: the redirect's own base (`LINK_BASE_URL`, its function URL) when
+/// configured, else the API's public base (configured, or the domain API Gateway was called on).
+fn link_base(app: &App, req: &Request) -> Result<String> {
+    if let Some(base) = &app.links.link_base {
+        return Ok(base.trim_end_matches('/').to_owned());
+    }
     if let Some(base) = &app.links.public_base {
         return Ok(base.trim_end_matches('/').to_owned());
     }

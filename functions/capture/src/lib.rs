@@ -5,6 +5,7 @@ mod blasts;
 mod contact;
 mod user_activity;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use lambda_http::http::StatusCode;
@@ -15,14 +16,17 @@ use shared::config::{self, ClaimNames, ConfigError};
 use shared::event::decode_batch;
 use shared::first_access::{Capture, Source};
 use shared::http::{self, Auth, Route, RouteTable};
+use shared::ids::Id;
 use shared::job::JobInput;
+use shared::judgement::{Confidence, Judgement};
 use shared::key_source::KeySource;
+use shared::recording::{self, CaptureRequest};
 use shared::signing::Keyring;
 use shared::store::{self, DynamoStore, JobStore};
-use shared::user_activity::row::UserFields;
-use shared::user_activity::sources::{Action, CaptureKind};
+use shared::user_activity::row::{JobFields, UserFields};
+use shared::user_activity::sources::Action;
 use shared::user_activity::{ActivitySettings, EventType};
-use shared::{Error, Result, budget, time};
+use shared::{Error, Result, budget, visibility};
 
 /// What this function does, one variant per route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +74,8 @@ pub struct App {
 /// How tracked links are made.
 #[derive(Debug, Clone)]
 pub struct LinkSettings {
+    /// The redirect's own base URL (its function URL) for `{base}/r/{token}`; `None`: the API's.
+    pub link_base: Option<String>,
     /// The API's public base URL for `{base}/r/{token}`; `None`: `https://` + the request's domain.
     pub public_base: Option<String>,
     /// How long a link stays valid, in seconds.
@@ -77,9 +83,10 @@ pub struct LinkSettings {
 }
 
 impl LinkSettings {
-    /// `PUBLIC_API_URL` (optional) and `LINK_TTL_DAYS` (default 180).
+    /// `LINK_BASE_URL` and `PUBLIC_API_URL` (optional) and `LINK_TTL_DAYS` (default 180).
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(LinkSettings {
+            link_base: std::env::var("LINK_BASE_URL").ok().filter(|u| !u.is_empty()),
             public_base: std::env::var("PUBLIC_API_URL").ok().filter(|u| !u.is_empty()),
             ttl_seconds: i64::try_from(config::number("LINK_TTL_DAYS", 180)?.saturating_mul(24 * 3600))
                 .map_err(|_| ConfigError("LINK_TTL_DAYS is too large".into()))?,
@@ -149,23 +156,47 @@ async fn put_job(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(http::json(status, &job))
 }
 
-/// `POST /v1/events`: a batch of a logged-in user's events.
+/// `POST /v1/events`: a batch of a logged-in user's events, each counted and logged once per
+/// `event_id` ([`shared::recording`]). Every job named is a registered job the caller may see, or
+/// the post is a 404 and nothing is stored.
 async fn post_events(app: &App, req: &Request) -> Result<Response<Body>> {
     let caller = Caller::from_request(req, &app.claims)?;
-    let events = decode_batch(http::body(req, http::MAX_BODY_BYTES)?)?;
-    let at = time::now().1;
+    let arrived = jiff::Timestamp::now();
+    let events = decode_batch(http::body(req, http::MAX_BODY_BYTES)?, arrived)?;
+    let jobs = job_fields(app, &caller, events.iter().map(|e| &e.job)).await?;
+    // A logged-in user is a person.
+    let judgement = Judgement::human(Confidence::High);
     let capture = Capture {
         planroom: &caller.planroom,
         individual: &caller.individual,
         source: &Source::Login,
-        automated: None,
-        at: &at,
+        judgement: &judgement,
         events: &events,
     };
     let user = UserFields::of_caller(&caller);
-    let user_agent = http::header(req, "user-agent");
-    let results = app.store.record_and_log(CaptureKind::Events, &capture, &user, user_agent).await?;
+    let request = CaptureRequest {
+        capture,
+        user: &user,
+        user_agent: http::header(req, "user-agent"),
+        jobs: &jobs,
+        arrived,
+        landing: None,
+    };
+    let results = recording::record(&app.store, &request).await?;
     Ok(http::json(StatusCode::OK, &json!({ "results": results })))
+}
+
+/// The row fields of the jobs named, once each is a registered job `caller` may write to.
+async fn job_fields<'a>(
+    app: &App,
+    caller: &Caller,
+    named: impl Iterator<Item = &'a Id>,
+) -> Result<HashMap<Id, JobFields>> {
+    let mut ids: Vec<&Id> = named.collect();
+    ids.sort();
+    ids.dedup();
+    let jobs = visibility::writable_jobs(&app.store, caller, &ids).await?;
+    Ok(jobs.iter().map(|job| (job.job_id.clone(), JobFields::of(&job.job_id, Some(job)))).collect())
 }
 
 #[cfg(test)]
@@ -174,7 +205,7 @@ mod tests {
 
     fn app() -> App {
         let keys = Keyring::new(vec![("k".into(), vec![7; 32])]).unwrap();
-        let links = LinkSettings { public_base: None, ttl_seconds: 60 };
+        let links = LinkSettings { link_base: None, public_base: None, ttl_seconds: 60 };
         App::new(DynamoStore::unconnected("t"), ClaimNames::default(), keys, links)
     }
 

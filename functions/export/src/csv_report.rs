@@ -66,8 +66,7 @@ pub async fn write(ctx: &Context<'_>, buffer: &SharedBuffer, upload: &mut Upload
     let mut rows = 0u64;
     if ctx.request.report == Report::Summary {
         out.write_record(SUMMARY_COLUMNS).map_err(csv_error)?;
-        let mut pages = ctx.individuals();
-        while let Some(page) = pages.next().await? {
+        for page in ctx.individuals().await?.chunks(1000) {
             rows += write_page(&mut out, page.iter().map(|s| summary_row(ctx, s)))?;
             upload.flush(buffer).await?;
         }

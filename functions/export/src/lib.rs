@@ -185,7 +185,7 @@ async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
     let id = http::path_id(req, "export_id").map_err(|_| not_found())?;
     let export = app.store.export(&caller.planroom, id.as_str()).await?.ok_or_else(not_found)?;
     match export.request.job() {
-        Some(job) => visibility::visible_job(&app.store, &caller, job).await.map_err(|_| not_found())?,
+        Some(job) => visibility::visible_job(&app.store, &caller, job).await.map(drop).map_err(|_| not_found())?,
         None => caller.require_staff().map_err(|_| not_found())?,
     }
     let body = view(app, export).await?;

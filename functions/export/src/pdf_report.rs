@@ -54,7 +54,7 @@ pub async fn write(ctx: &Context<'_>, buffer: &SharedBuffer, upload: &mut Upload
         title: title(ctx.request.report).to_owned(),
         job_name: ctx.job_name(),
         job_number: ctx.job_number(),
-        generated_at: format!("{} ({})", ctx.local(&ctx.generated_at), ctx.zone_name),
+        generated_at: format!("{} ({})", ctx.local_readable(&ctx.generated_at), ctx.zone_name),
         time_zone: ctx.zone_name.clone(),
     };
     let mut pdf = PdfWriter::new(buffer.clone(), header).map_err(io)?;
@@ -86,11 +86,10 @@ async fn summary(
     upload: &mut Upload,
 ) -> Result<()> {
     pdf.table(columns(&SUMMARY_COLUMNS)).map_err(io)?;
-    let mut pages = ctx.individuals();
-    while let Some(page) = pages.next().await? {
-        for s in &page {
-            let first = s.first_at.as_deref().map(|t| ctx.local(t)).unwrap_or_default();
-            let last = s.last_at.as_deref().map(|t| ctx.local(t)).unwrap_or_default();
+    for page in ctx.individuals().await?.chunks(1000) {
+        for s in page {
+            let first = s.first_at.as_deref().map(|t| ctx.local_readable(t)).unwrap_or_default();
+            let last = s.last_at.as_deref().map(|t| ctx.local_readable(t)).unwrap_or_default();
             let row = [
                 s.name.as_str(),
                 s.email.as_deref().unwrap_or_default(),
@@ -149,8 +148,8 @@ fn record_row(ctx: &Context<'_>, r: &AccessRecord) -> [String; 8] {
         r.object.kind.clone(),
         object,
         r.section.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
-        ctx.local(&r.first_at),
-        ctx.local(&r.last_at),
+        ctx.local_readable(&r.first_at),
+        ctx.local_readable(&r.last_at),
         r.count.to_string(),
         r.source.clone(),
     ]

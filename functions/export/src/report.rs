@@ -11,7 +11,8 @@ use shared::job::Job;
 use shared::records::{AccessRecord, IndividualSummary};
 use shared::store::DynamoStore;
 use shared::store::page::PageArgs;
-use shared::store::reads::IndividualOrder;
+use shared::summaries::{self, IndividualOrder};
+use shared::summarizing;
 use shared::{Result, time};
 
 /// Items read from DynamoDB per page.
@@ -50,8 +51,15 @@ impl Context<'_> {
         self.job.as_ref().and_then(|j| j.number.as_ref()).map(ToString::to_string)
     }
 
-    /// A stored UTC time in the report's zone (`2026-11-25 09:13`), or "" when absent.
+    /// A stored UTC time in the report's zone with its offset (`2026-11-25T09:13:00-06:00`), or ""
+    /// when absent.
     pub fn local(&self, utc: &str) -> String {
+        utc.parse::<Timestamp>().map(|ts| time::local_with_offset(ts, &self.zone)).unwrap_or_default()
+    }
+
+    /// A stored UTC time in the report's zone as people read it (`2026-11-25 09:13:00`; the zone
+    /// is named in the report's header), or "" when absent.
+    pub fn local_readable(&self, utc: &str) -> String {
         utc.parse::<Timestamp>()
             .map(|ts| ts.to_zoned_datetime(self.zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_default()
@@ -63,16 +71,19 @@ impl Context<'_> {
         RecordPages { ctx: self, automated: false, start: None, done: false, generated: 0 }
     }
 
-    /// The job's individuals by name, page by page: the people, then (when asked for) those only
-    /// scanners touched.
-    pub fn individuals(&self) -> IndividualPages<'_> {
-        IndividualPages { ctx: self, automated: false, start: None, done: false }
+    /// The job's individuals by name: the people, then (when asked for) those only scanners
+    /// touched. Computed from the job's records ([`shared::summaries`]).
+    pub async fn individuals(&self) -> Result<Vec<IndividualSummary>> {
+        let all = summarizing::job_summaries(self.store, &self.planroom, &self.request.job, None, true).await?;
+        Ok(summaries::page(all, IndividualOrder::Name, self.request.include_automated, None, usize::MAX).0)
     }
 
     /// One individual's summary.
     pub async fn individual(&self, id: &str) -> Result<Option<IndividualSummary>> {
-        let item = self.store.individual(&self.planroom, &self.request.job, id).await?;
-        Ok(item.as_ref().map(IndividualSummary::from_item))
+        Ok(summarizing::job_summaries(self.store, &self.planroom, &self.request.job, Some(id), true)
+            .await?
+            .into_iter()
+            .next())
     }
 }
 
@@ -113,38 +124,6 @@ impl RecordPages<'_> {
     }
 }
 
-/// Pages of individual summaries.
-#[derive(Debug)]
-pub struct IndividualPages<'a> {
-    ctx: &'a Context<'a>,
-    automated: bool,
-    start: Option<BTreeMap<String, String>>,
-    done: bool,
-}
-
-impl IndividualPages<'_> {
-    /// The next non-empty page, or `None` at the end.
-    pub async fn next(&mut self) -> Result<Option<Vec<IndividualSummary>>> {
-        let ctx = self.ctx;
-        while !self.done {
-            let args = PageArgs { limit: PAGE_ITEMS, start: self.start.take() };
-            let page = ctx
-                .store
-                .individuals(&ctx.planroom, &ctx.request.job, IndividualOrder::Name, self.automated, args)
-                .await?;
-            match page.next {
-                Some(key) => self.start = Some(key),
-                None if !self.automated && ctx.request.include_automated => self.automated = true,
-                None => self.done = true,
-            }
-            if !page.items.is_empty() {
-                return Ok(Some(page.items.iter().map(IndividualSummary::from_item).collect()));
-            }
-        }
-        Ok(None)
-    }
-}
-
 /// A plausible record, 20 files per individual, for benchmarks.
 fn generated(n: u64) -> AccessRecord {
     use shared::records::{ObjectView, SectionView};
@@ -169,6 +148,10 @@ fn generated(n: u64) -> AccessRecord {
         device: Some("desktop".into()),
         automated: false,
         automated_reason: None,
+        confidence: Some("high".into()),
+        sources: vec!["login".into()],
+        first_at_local: None,
+        last_at_local: None,
     }
 }
 

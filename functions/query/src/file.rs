@@ -17,7 +17,7 @@ use crate::{App, params, phases, visible_job};
 /// file, by individual), then of `not_accessed` (the job's blast recipients with no human access to
 /// the file), `limit` entries in all: no answer grows with the job.
 pub async fn activity(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>> {
-    let job = visible_job(app, caller, req).await?;
+    let (job, zone) = visible_job(app, caller, req).await?;
     let file = http::path_id(req, "file_id")?;
     let include_automated = params::flag(req, "include_automated")?;
     let limit = params::limit(req)?;
@@ -37,7 +37,7 @@ pub async fn activity(app: &App, caller: &Caller, req: &Request) -> Result<Respo
             (items, next, not_from)
         }
     };
-    let accessed: Vec<AccessRecord> = items.iter().map(AccessRecord::from_item).collect();
+    let accessed: Vec<AccessRecord> = items.iter().map(|i| AccessRecord::from_item(i).localized(&zone)).collect();
     let (not_accessed, next) = match not_from {
         Some(after) if accessed.len() < limit => {
             let accessors = app.store.accessors_of_object(&caller.planroom, &job, ObjectKind::File, &file).await?;

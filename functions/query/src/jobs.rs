@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::caller::Caller;
 use shared::store::JobStore;
-use shared::{Error, Result, engagement, http, visibility};
+use shared::{Error, Result, engagement, http, summarizing, visibility};
 
 use crate::{App, visible_job};
 
@@ -21,8 +21,12 @@ pub async fn job(app: &App, caller: &Caller, req: &Request) -> Result<Response<B
 
 /// `GET /v1/jobs/{job_id}/blasts`: every blast of the job with its funnel, newest first.
 pub async fn blasts(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>> {
-    let job = visible_job(app, caller, req).await?;
-    let (heads, recipients, individuals) = app.store.engagement_items(&caller.planroom, &job).await?;
+    let (job, _) = visible_job(app, caller, req).await?;
+    // Boxed: SDK futures side by side would otherwise sit on the caller's stack.
+    let ((heads, recipients), individuals) = tokio::try_join!(
+        Box::pin(app.store.engagement_items(&caller.planroom, &job)),
+        Box::pin(summarizing::job_summaries(&app.store, &caller.planroom, &job, None, false))
+    )?;
     let items = engagement::of_blasts(&heads, &recipients, &individuals);
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }

@@ -130,10 +130,12 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
 
 /// The job of the path, once the caller is known to be allowed to see it; otherwise the same 404
 /// whether or not the job exists.
-async fn visible_job(app: &App, caller: &Caller, req: &Request) -> Result<Id> {
+async fn visible_job(app: &App, caller: &Caller, req: &Request) -> Result<(Id, jiff::tz::TimeZone)> {
     let job_id = http::path_id(req, "job_id").map_err(|_| Error::NotFound("no such job".into()))?;
-    visibility::visible_job(&app.store, caller, &job_id).await?;
-    Ok(job_id)
+    let job = visibility::visible_job(&app.store, caller, &job_id).await?;
+    // Local times are the job's; a job staff read that was never registered has UTC's.
+    let zone = job.and_then(|j| shared::time::zone(&j.time_zone)).unwrap_or(jiff::tz::TimeZone::UTC);
+    Ok((job_id, zone))
 }
 
 /// The `{items, next_cursor}` answer of a list.

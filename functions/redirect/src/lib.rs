@@ -1,32 +1,36 @@
-//! The redirect function: `GET /r/{token}` (and `HEAD`) of blast e-mails. It verifies the signed
-//! link token, records the recipient's access (automated hits of e-mail scanners apart), and
-//! answers 302 to the planroom's page for the target with a fresh contact session. A tracking
-//! failure never strands a recipient: the redirect goes on to the cached planroom address or the
-//! configured fallback page.
+//! The redirect function: `GET /r/{token}` (and `HEAD`) of blast e-mails. It opens the link's
+//! sealed token, judges what the request shows about itself (a `HEAD`, a scanner's user agent or
+//! network), logs the hit (one write: the link carries the recipient, the target and the job, and
+//! the planroom's address is remembered per container), and answers 302 to the planroom's page for
+//! the target with a fresh contact session. The judge ([`judge`]) decides the hits nothing marked
+//! from the hits around them, and records them. A tracking failure never strands a recipient: the
+//! redirect goes on to the remembered planroom address or the configured fallback page, and a hit
+//! that could not be logged is written to the function's log with everything needed to replay it.
 
+mod bases;
+mod hit;
+pub mod judge;
 mod page;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::config::{self, ConfigError};
-use shared::contact_session::ContactSession;
-use shared::event::{EventInput, ObjectRef};
-use shared::first_access::{Capture, Source};
+use shared::contact_session::{ContactSession, SessionHit};
 use shared::http::{self, Auth, Route, RouteTable};
-use shared::ids::{Id, Name};
+use shared::ids::Id;
 use shared::key_source::KeySource;
 use shared::link_token::{LinkError, LinkToken};
-use shared::scanner::{Hit, Rules, Signal};
+use shared::scanner::{Hit, Rules};
 use shared::signing::Keyring;
-use shared::store::{self, DynamoStore, StoredBlast, StoredRecipient};
+use shared::store::{self, DynamoStore};
 use shared::user_activity::ActivitySettings;
-use shared::user_activity::row::UserFields;
-use shared::user_activity::sources::CaptureKind;
-use shared::{Result, budget, planroom, time};
+use shared::user_activity::log::LogEntry;
+use shared::{Result, budget, keys, planroom};
+
+use crate::bases::Bases;
+use crate::hit::Subject;
 
 /// What this function does, one variant per route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,14 +61,14 @@ pub struct App {
     fallback_url: Option<String>,
     budget: Duration,
     session_in: SessionIn,
-    /// Planroom base URLs seen so far: the redirect still works while DynamoDB does not answer.
-    bases: Mutex<HashMap<String, String>>,
+    /// Planroom base URLs, remembered for a minute.
+    bases: Bases,
 }
 
 /// Settings of the redirect beyond storage and keys.
 #[derive(Debug, Clone)]
 pub struct RedirectSettings {
-    /// Scanner rules.
+    /// What marks a request a machine's by itself.
     pub rules: Rules,
     /// How long a contact session lasts, in seconds.
     pub session_ttl_seconds: i64,
@@ -108,8 +112,7 @@ impl SessionIn {
 
 impl App {
     /// Builds the app from `TABLE_NAME`, `SIGNING_KEYS_SECRET_ID` (or `SIGNING_KEYS`), `SESSION_TTL_MINUTES` (default 480),
-    /// `FALLBACK_URL`, `SESSION_IN`, `REDIRECT_BUDGET_MS`, `SCANNER_SEND_WINDOW_SECONDS`, `SCANNER_BURST_LINKS`,
-    /// `SCANNER_NETWORKS`.
+    /// `FALLBACK_URL`, `SESSION_IN`, `REDIRECT_BUDGET_MS` and `SCANNER_NETWORKS`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = config::required("TABLE_NAME")?;
         let settings = RedirectSettings::from_env()?;
@@ -128,7 +131,7 @@ impl App {
             fallback_url: settings.fallback_url,
             budget: settings.budget,
             session_in: settings.session_in,
-            bases: Mutex::new(HashMap::new()),
+            bases: Bases::default(),
         }
     }
 }
@@ -136,19 +139,7 @@ impl App {
 impl RedirectSettings {
     /// Reads the settings from the environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let defaults = Rules::default();
-        let rules = Rules {
-            send_window_seconds: i64::try_from(config::number(
-                "SCANNER_SEND_WINDOW_SECONDS",
-                u64::try_from(defaults.send_window_seconds).unwrap_or(30),
-            )?)
-            .map_err(|_| ConfigError("SCANNER_SEND_WINDOW_SECONDS is too large".into()))?,
-            burst_links: u32::try_from(config::number("SCANNER_BURST_LINKS", u64::from(defaults.burst_links))?)
-                .map_err(|_| ConfigError("SCANNER_BURST_LINKS is too large".into()))?,
-            ..defaults
-        }
-        .with_extra_networks(&config::or("SCANNER_NETWORKS", ""))
-        .map_err(ConfigError)?;
+        let rules = Rules::default().with_extra_networks(&config::or("SCANNER_NETWORKS", "")).map_err(ConfigError)?;
         let fallback_url = match std::env::var("FALLBACK_URL").ok().filter(|u| !u.is_empty()) {
             Some(url) => Some(planroom::parse_base_url(&url).map_err(|e| ConfigError(format!("FALLBACK_URL: {e}")))?),
             None => None,
@@ -165,9 +156,11 @@ impl RedirectSettings {
 }
 
 /// Serves one request: a redirect (or a small page) within the redirect's time budget,
-/// whatever the table does; recording the hit is best effort inside that budget.
+/// whatever the table does. The request comes through API Gateway's route, or straight to the
+/// function's URL (whose only route is `$default`: the path says it).
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let Some(endpoint) = ROUTES.endpoint(&req) else {
+    let endpoint = ROUTES.endpoint(&req).or_else(|| function_url_endpoint(&req));
+    let Some(endpoint) = endpoint else {
         return page::finish(page::not_found(), false);
     };
     let head = endpoint == Endpoint::Probe;
@@ -175,58 +168,61 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     page::finish(budget::within(budget, follow(app, &req, head)).await, head)
 }
 
+/// A request to the function's URL: `GET` or `HEAD` of `/r/{token}`.
+fn function_url_endpoint(req: &Request) -> Option<Endpoint> {
+    if http::route_key(req) != Some(shared::routes::UNMATCHED) {
+        return None;
+    }
+    token_of(req)?;
+    match req.method().as_str() {
+        "GET" => Some(Endpoint::Follow),
+        "HEAD" => Some(Endpoint::Probe),
+        _ => None,
+    }
+}
+
+/// The token: API Gateway's path parameter, or the path's last segment at a function URL.
+fn token_of(req: &Request) -> Option<String> {
+    if let Some(token) = req.path_parameters_ref().and_then(|p| p.first("token")) {
+        return Some(token.to_owned());
+    }
+    let path = req.raw_http_path();
+    let token = path.strip_prefix("/r/")?;
+    (!token.is_empty() && !token.contains('/')).then(|| token.to_owned())
+}
+
 async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
-    let raw = req.path_parameters_ref().and_then(|p| p.first("token")).unwrap_or_default();
+    let raw = token_of(req).unwrap_or_default();
     let now = jiff::Timestamp::now();
-    let token = match LinkToken::decode(raw, &app.keys, now.as_second()) {
+    let token = match LinkToken::decode(&raw, &app.keys, now.as_second()) {
         Ok(token) => token,
         Err(LinkError::Expired) => return page::gone(),
         Err(LinkError::Invalid) => return page::not_found(),
     };
-    let (Ok(planroom), Ok(job), Ok(blast_id)) =
-        (Id::parse("planroom", &token.planroom), Id::parse("job", &token.job), Id::parse("blast", &token.blast))
-    else {
+    let (Ok(planroom), Ok(job)) = (Id::parse("planroom", &token.planroom), Id::parse("job", &token.job)) else {
         return page::not_found();
     };
-    let hit = HitFacts::of(req, head);
-    // Three independent reads, one round trip: where to send them, who they are, what was sent.
-    let (base, recipient, blast) = tokio::join!(
-        app.store.base_url(&planroom),
-        app.store.recipient(&planroom, &job, &token.recipient, &token.blast),
-        app.store.blast(&planroom, &job, &token.blast),
-    );
-    let (base, storage_failed) = match base {
-        Ok(Some(base)) => {
-            remember(app, &token.planroom, &base);
-            (Some(base), false)
-        }
-        Ok(None) => (None, false),
+    let user_agent = http::header(req, "user-agent");
+    let signal =
+        app.rules.classify(&Hit { method: if head { "HEAD" } else { "GET" }, user_agent, source_ip: source_ip(req) });
+    let subject = match Subject::of_link(&token, &job) {
+        Some(subject) => Ok(Some(subject)),
+        None => old_link_subject(app, &token, &planroom, &job).await,
+    };
+    let subject = match subject {
+        Ok(Some(subject)) => Some(subject),
+        Ok(None) => return page::not_found(), // an old link of a recipient or blast not (or no longer) registered
         Err(err) => {
-            tracing::error!(error = %err.chain(), blast = token.blast, "planroom address not read: storage unavailable");
-            (cached(app, &token.planroom), true)
+            tracing::error!(error = %err.chain(), blast = token.blast, "an old link's recipient not read: the hit is not recorded");
+            None
         }
     };
-    let automated = match (recipient, blast) {
-        (Ok(None), _) | (_, Ok(None)) => return page::not_found(), // not (or no longer, or not yet) registered
-        (Ok(Some(recipient)), Ok(Some(blast))) => {
-            let signal = classify(app, &token, &planroom, &job, &blast, &hit).await;
-            let source = Source::Blast(blast_id);
-            if let Err(err) =
-                record(app, &token, (&planroom, &job), &recipient, &blast, &source, (signal, hit.user_agent), now).await
-            {
-                tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
-                    target = token.target_id, "tracked-link hit not recorded");
-            }
-            signal
-        }
-        (Err(err), _) | (_, Err(err)) => {
-            tracing::error!(error = %err.chain(), blast = token.blast, recipient = token.recipient,
-                target = token.target_id, "tracked-link hit not recorded: storage unavailable");
-            app.rules.classify(&hit.signals(None, 1))
-        }
-    };
+    let Ok(target) = Id::parse("target", &token.target_id) else { return page::not_found() };
+    let entry = subject.as_ref().map(|s| hit::entry(&planroom, &token, s, signal, user_agent, now));
+    // One round trip: the hit's row, and the planroom's address when it is not remembered.
+    let (logged, base) = tokio::join!(log_hit(app, &planroom, entry.as_ref()), base_url(app, &planroom));
     let Some(base) = base.or_else(|| app.fallback_url.clone()) else {
-        return if storage_failed { page::unavailable() } else { page::not_found() };
+        return page::unavailable();
     };
     let session = ContactSession {
         planroom: token.planroom.clone(),
@@ -234,113 +230,90 @@ async fn follow(app: &App, req: &Request, head: bool) -> Response<Body> {
         blast: token.blast.clone(),
         recipient: token.recipient.clone(),
         expires_at: now.as_second().saturating_add(app.session_ttl_seconds),
-        automated: automated.map(|signal| signal.code().to_owned()),
+        automated: signal.map(|signal| signal.code().to_owned()),
+        hit: logged.map(|row| SessionHit {
+            row,
+            at_ms: now.as_millisecond(),
+            record: keys::first_access_sk(
+                &subject.as_ref().map(|s| s.individual.id.clone()).unwrap_or_else(|| token.recipient.clone()),
+                token.action,
+                token.target_kind,
+                &target,
+                false,
+            ),
+        }),
     }
     .encode(&app.keys);
-    let target = planroom::target_url(&base, &token.job, token.target_kind, &token.target_id);
-    page::found(&app.session_in.locate(&target, &session))
+    let destination = planroom::target_url(&base, &token.job, token.target_kind, &token.target_id);
+    page::found(&app.session_in.locate(&destination, &session))
 }
 
-/// What a hit shows about itself, before anything is read.
-struct HitFacts<'a> {
-    method: &'static str,
-    user_agent: Option<&'a str>,
-    source_ip: Option<std::net::IpAddr>,
-    now: i64,
-}
-
-impl<'a> HitFacts<'a> {
-    fn of(req: &'a Request, head: bool) -> Self {
-        let source_ip = match req.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()),
-            _ => None,
-        };
-        HitFacts {
-            method: if head { "HEAD" } else { "GET" },
-            user_agent: http::header(req, "user-agent"),
-            source_ip,
-            now: jiff::Timestamp::now().as_second(),
-        }
-    }
-
-    /// The hit with what storage told about it: the send time and the links of the burst window.
-    fn signals(&self, sent: Option<jiff::Timestamp>, distinct_links_in_burst: u32) -> Hit<'a> {
-        Hit {
-            method: self.method,
-            user_agent: self.user_agent,
-            source_ip: self.source_ip,
-            seconds_since_send: sent.map(|s| self.now - s.as_second()),
-            distinct_links_in_burst,
-        }
+/// The client's address as API Gateway (or the function URL) saw it.
+fn source_ip(req: &Request) -> Option<std::net::IpAddr> {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()),
+        _ => None,
     }
 }
 
-/// The signal that marks the hit automated, if any: what it shows about itself, the links of
-/// the recipient opened in the burst window (noted now), and how soon after the send it came.
-async fn classify(
-    app: &App,
-    token: &LinkToken,
-    planroom: &Id,
-    job: &Id,
-    blast: &StoredBlast,
-    hit: &HitFacts<'_>,
-) -> Option<Signal> {
-    let link = format!("{}#{}#{}", token.action.as_str(), token.target_kind.as_str(), token.target_id);
-    let burst = match app.store.note_link_hit(planroom, job, &token.recipient, &link, hit.now).await {
-        Ok(burst) => burst,
+/// Logs the hit; its row's sort key when logged. A hit that cannot be logged is written to the
+/// function's log, with every field, for replay: the recipient goes on regardless.
+async fn log_hit(app: &App, planroom: &Id, entry: Option<&shared::Result<LogEntry>>) -> Option<String> {
+    let entry = match entry? {
+        Ok(entry) => entry,
         Err(err) => {
-            tracing::warn!(error = %err.chain(), "burst window not read; judging the hit without it");
-            1
+            tracing::error!(error = %err.chain(), "a tracked-link hit could not be described: not recorded");
+            return None;
         }
     };
-    let sent = blast.sent_at.as_deref().and_then(time::parse_instant);
-    app.rules.classify(&hit.signals(sent, burst))
-}
-
-/// Records the hit, automated or not.
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    app: &App,
-    token: &LinkToken,
-    (planroom, job): (&Id, &Id),
-    recipient: &StoredRecipient,
-    blast: &StoredBlast,
-    source: &Source,
-    (signal, user_agent): (Option<Signal>, Option<&str>),
-    now: jiff::Timestamp,
-) -> Result<()> {
-    let automated = signal.map(Signal::code);
-    let target_name = blast.target_name(token.target_kind.as_str(), &token.target_id).unwrap_or_default();
-    let events = [EventInput {
-        event_id: None,
-        job: job.clone(),
-        activity: token.action,
-        object: ObjectRef {
-            kind: token.target_kind,
-            id: Id::parse("target", &token.target_id)?,
-            name: Name::parse("name", target_name).unwrap_or_default(),
-        },
-        section: None,
-        url: None,
-        device: None,
-    }];
-    let at = time::format(now);
-    let capture = Capture { planroom, individual: &recipient.individual, source, automated, at: &at, events: &events };
-    let user = UserFields::of_recipient(&recipient.individual);
-    let recorded = app.store.record_and_log(CaptureKind::LinkHit, &capture, &user, user_agent).await?;
-    let first = recorded.first().is_some_and(|r| r.first);
-    tracing::info!(blast = token.blast, automated, first, "tracked link followed");
-    Ok(())
-}
-
-fn remember(app: &App, planroom: &str, base: &str) {
-    if let Ok(mut bases) = app.bases.lock() {
-        bases.insert(planroom.to_owned(), base.to_owned());
+    let key = entry.row_key(planroom, app.store.activity().shards);
+    match app.store.put_entries(planroom, std::slice::from_ref(entry)).await {
+        Ok(()) => {
+            let pending = entry.hit.as_ref().is_some_and(|h| h.pending);
+            tracing::info!(pending, automated = entry.row["automated"].as_bool(), "tracked link followed");
+            Some(key.sk)
+        }
+        Err(err) => {
+            let row = serde_json::Value::Object(entry.row.clone());
+            tracing::error!(error = %err.chain(), planroom = planroom.as_str(), pk = key.pk, sk = key.sk, %row,
+                owner = entry.owner, sent_at = ?entry.hit.as_ref().and_then(|h| h.sent_at),
+                "tracked-link hit not recorded: replay it from this line");
+            None
+        }
     }
 }
 
-fn cached(app: &App, planroom: &str) -> Option<String> {
-    app.bases.lock().ok().and_then(|b| b.get(planroom).cloned())
+/// The planroom's address: remembered, or read (and remembered), or the last known when the read
+/// fails.
+async fn base_url(app: &App, planroom: &Id) -> Option<String> {
+    if let Some(base) = app.bases.fresh(planroom.as_str()) {
+        return Some(base);
+    }
+    match app.store.base_url(planroom).await {
+        Ok(Some(base)) => {
+            app.bases.remember(planroom.as_str(), &base);
+            Some(base)
+        }
+        Ok(None) => None,
+        Err(err) => {
+            tracing::error!(error = %err.chain(), "planroom address not read: storage unavailable");
+            app.bases.last_known(planroom.as_str())
+        }
+    }
+}
+
+/// An old (version 1) link's recipient, target and job, read from the table; `None` when the
+/// recipient or the blast is not registered.
+async fn old_link_subject(app: &App, token: &LinkToken, planroom: &Id, job: &Id) -> Result<Option<Subject>> {
+    let jobs = [job];
+    let (recipient, blast, jobs) = tokio::join!(
+        app.store.recipient(planroom, job, &token.recipient, &token.blast),
+        app.store.blast(planroom, job, &token.blast),
+        app.store.job_fields(planroom, &jobs),
+    );
+    let (Some(recipient), Some(blast)) = (recipient?, blast?) else { return Ok(None) };
+    let job_fields = jobs?.remove(job).unwrap_or_else(|| shared::user_activity::row::JobFields::of(job, None));
+    Ok(Some(Subject::of_stored(token, &recipient, &blast, job_fields)))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 
 use super::retry::{self, send_ok};
@@ -31,7 +31,38 @@ pub struct StoredBlast {
     pub links_expire_at: Option<i64>,
     /// When the blast was registered.
     pub created_at: Option<String>,
+    /// The job as the blast's links carry it (`None` for blasts registered before links were sealed).
+    pub job: Option<LinkJob>,
     targets: Vec<serde_json::Value>,
+}
+
+/// A blast being registered.
+#[derive(Debug, Clone, Copy)]
+pub struct NewBlast<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// What was posted.
+    pub blast: &'a Blast,
+    /// When it was registered (stored form).
+    pub created_at: &'a str,
+    /// When its links stop working (unix seconds).
+    pub links_expire_at: i64,
+    /// The job as its links carry it.
+    pub job: &'a LinkJob,
+}
+
+/// The job as a blast's sealed links carry it: fixed when the blast was registered, so its links
+/// minted again are the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkJob {
+    /// Its name.
+    pub name: String,
+    /// Its number.
+    pub number: Option<String>,
+    /// Whether it is a demo job.
+    pub is_demo: bool,
+    /// Its IANA time zone.
+    pub time_zone: String,
 }
 
 impl StoredBlast {
@@ -65,24 +96,19 @@ pub struct LinkRecipient {
     pub email: Option<String>,
     /// The planroom's contact id, when the blast gave one.
     pub contact_id: Option<String>,
+    /// The name the blast gave.
+    pub name: String,
+    /// The company the blast gave.
+    pub company_name: Option<String>,
 }
 
-/// How long a burst window is, in seconds.
-pub const BURST_WINDOW_SECONDS: i64 = 10;
 const BATCH: usize = 25;
 const PARALLEL_BATCHES: usize = 8;
 
 impl DynamoStore {
     /// Stores a blast and its recipients (BatchWriteItem, 25 items a request, a few in parallel).
-    pub async fn put_blast(
-        &self,
-        planroom: &Id,
-        job: &Id,
-        blast_id: &str,
-        blast: &Blast,
-        created_at: &str,
-        links_expire_at: i64,
-    ) -> Result<()> {
+    pub async fn put_blast(&self, planroom: &Id, job: &Id, new: &NewBlast<'_>) -> Result<()> {
+        let NewBlast { id: blast_id, blast, created_at, links_expire_at, job: link_job } = *new;
         let job_pk = keys::job_pk(planroom, job);
         let targets: Vec<_> = blast
             .targets
@@ -100,7 +126,13 @@ impl DynamoStore {
             ("recipients".into(), n(blast.recipients.len())),
             ("created_at".into(), s(created_at)),
             ("links_expire_at".into(), n(links_expire_at)),
+            ("job_name".into(), s(&link_job.name)),
+            ("job_is_demo".into(), AttributeValue::Bool(link_job.is_demo)),
+            ("job_time_zone".into(), s(&link_job.time_zone)),
         ]);
+        if let Some(number) = &link_job.number {
+            head.insert("job_number".into(), s(number));
+        }
         if let Some(sent_at) = &blast.sent_at {
             head.insert("sent_at".into(), s(sent_at));
         }
@@ -173,12 +205,20 @@ impl DynamoStore {
             .table_name(&self.table)
             .key("pk", s(keys::job_pk(planroom, job)))
             .key("sk", s(keys::blast_sk(blast)))
-            .projection_expression("targets, sent_at, created_at, links_expire_at");
+            .projection_expression(
+                "targets, sent_at, created_at, links_expire_at, job_name, job_number, job_is_demo, job_time_zone",
+            );
         let out = send_ok("reading a blast", || request.clone().send()).await?;
         Ok(out.item.as_ref().map(|item| StoredBlast {
             sent_at: get_s(item, "sent_at").or_else(|| get_s(item, "created_at")).map(str::to_owned),
             links_expire_at: item.get("links_expire_at").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()),
             created_at: get_s(item, "created_at").map(str::to_owned),
+            job: get_s(item, "job_name").map(|name| LinkJob {
+                name: name.to_owned(),
+                number: get_s(item, "job_number").map(str::to_owned),
+                is_demo: item.get("job_is_demo").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+                time_zone: get_s(item, "job_time_zone").unwrap_or("UTC").to_owned(),
+            }),
             targets: get_s(item, "targets").and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
         }))
     }
@@ -204,7 +244,8 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(&pk))
             .expression_attribute_values(":rcpt", s(keys::RECIPIENT_PREFIX))
             .expression_attribute_values(":blast", s(blast))
-            .projection_expression("individual_id, email, contact_id");
+            .projection_expression("individual_id, email, contact_id, #name, company_name")
+            .expression_attribute_names("#name", "name");
         let mut start = after.map(|individual| {
             HashMap::from([("pk".to_owned(), s(&pk)), ("sk".to_owned(), s(keys::recipient_sk(individual, blast)))])
         });
@@ -217,6 +258,8 @@ impl DynamoStore {
                     individual_id: get_s(&item, "individual_id").unwrap_or_default().to_owned(),
                     email: get_s(&item, "email").map(str::to_owned),
                     contact_id: get_s(&item, "contact_id").map(str::to_owned),
+                    name: get_s(&item, "name").unwrap_or_default().to_owned(),
+                    company_name: get_s(&item, "company_name").map(str::to_owned),
                 });
             }
             match out.last_evaluated_key {
@@ -229,34 +272,6 @@ impl DynamoStore {
                 }
             }
         }
-    }
-
-    /// Notes that `link` of a recipient was opened now and answers how many distinct links of that
-    /// recipient were opened in the current burst window (one UpdateItem; the item expires by TTL).
-    pub async fn note_link_hit(
-        &self,
-        planroom: &Id,
-        job: &Id,
-        individual: &str,
-        link: &str,
-        now_unix: i64,
-    ) -> Result<u32> {
-        let window = now_unix.div_euclid(BURST_WINDOW_SECONDS);
-        // Adding to a set is idempotent: a re-sent update never counts a link twice.
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::job_pk(planroom, job)))
-            .key("sk", s(keys::burst_sk(individual, window)))
-            .update_expression("ADD links :link SET expires_at = :ttl")
-            .expression_attribute_values(":link", AttributeValue::Ss(vec![link.to_owned()]))
-            .expression_attribute_values(":ttl", n(now_unix + 3600))
-            .return_values(ReturnValue::UpdatedNew);
-        let out = send_ok("noting a link hit", || request.clone().send()).await?;
-        let links =
-            out.attributes.as_ref().and_then(|a| a.get("links")).and_then(|v| v.as_ss().ok()).map_or(1, Vec::len);
-        Ok(u32::try_from(links).unwrap_or(u32::MAX))
     }
 
     /// Registers the planroom's https base URL (one PutItem).

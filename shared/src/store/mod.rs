@@ -1,12 +1,15 @@
 //! DynamoDB storage: the one implementation that runs everywhere (on Lambda, and against the
 //! local stand-in through `AWS_ENDPOINT_URL`).
 
+mod batch_read;
 mod blasts;
 pub mod exports;
-pub mod first_access;
+pub mod hits;
 mod jobs;
+pub mod log;
 pub mod page;
 pub mod reads;
+pub mod records;
 pub mod retry;
 pub mod user_activity;
 
@@ -23,7 +26,7 @@ use crate::Error;
 use crate::user_activity::ActivitySettings;
 
 pub use aws_config::SdkConfig;
-pub use blasts::{BURST_WINDOW_SECONDS, LinkRecipient, StoredBlast, StoredRecipient};
+pub use blasts::{LinkJob, LinkRecipient, NewBlast, StoredBlast, StoredRecipient};
 pub use jobs::JobStore;
 
 /// An item as DynamoDB returns it.

@@ -32,9 +32,8 @@ pub struct PageArgs {
 /// The key attributes of the table and of each index, as a page's start key needs them.
 pub fn key_attributes(index: Option<&str>) -> &'static [&'static str] {
     match index {
-        Some("gsi1") => &["pk", "sk", "gsi1pk", "gsi1sk"],
-        Some("gsi2") => &["pk", "sk", "gsi2pk", "gsi2sk"],
-        Some("gsi3") => &["pk", "sk", "gsi3pk", "gsi3sk"],
+        Some(crate::table::OBJECT_INDEX) => &["pk", "sk", "gsi1pk", "gsi1sk"],
+        Some(crate::table::MONTH_INDEX) => &["pk", "sk", "gsi2pk", "gsi2sk"],
         _ => &["pk", "sk"],
     }
 }

@@ -1,49 +1,21 @@
 //! The read paths of the activity API. Each is one Query (or a few) on the table or a GSI; none
-//! scans. Key design: see [`crate::keys`]. People and scanners sit in index partitions of their
+//! scans. Index pages are completed from the table (a BatchGetItem), since the indexes hold only
+//! what never changes. Key design: see [`crate::keys`]. People and scanners sit in index partitions of their
 //! own, so every read names which one it wants and a page of people costs only people.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::batch_read::Projection;
 use super::page::{self, Page, PageArgs};
 use super::retry::send_ok;
 use super::{DynamoStore, Item, get_s, s};
 use crate::activity::ObjectKind;
 use crate::ids::Id;
 use crate::records::RecipientView;
+use crate::table::{MONTH_INDEX, OBJECT_INDEX};
 use crate::{Result, keys};
-
-/// How the job's individuals are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IndividualOrder {
-    /// By name (gsi1).
-    Name,
-    /// By company, then name (gsi3).
-    Company,
-    /// By first access (gsi2).
-    FirstAt,
-}
-
-impl IndividualOrder {
-    /// Parses `sort=name|company|first_at`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "name" => Some(IndividualOrder::Name),
-            "company" => Some(IndividualOrder::Company),
-            "first_at" => Some(IndividualOrder::FirstAt),
-            _ => None,
-        }
-    }
-
-    fn index(self) -> &'static str {
-        match self {
-            IndividualOrder::Name => "gsi1",
-            IndividualOrder::FirstAt => "gsi2",
-            IndividualOrder::Company => "gsi3",
-        }
-    }
-}
 
 impl DynamoStore {
     fn query_on(&self, pk_attr: &str, pk: String) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
@@ -55,32 +27,72 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(pk))
     }
 
-    /// A page of the job's individuals (one Query on a GSI): people with a human access, or
-    /// (`automated`) those only scanners touched.
-    pub async fn individuals(
+    /// Folds every people's (or, `automated`, scanners') first-access record of the job, or of
+    /// one `individual` in it, into `fold`, read with only what a summary needs, page by page: a
+    /// whole job's range is read as 16 segments side by side (by the first hex digit of the
+    /// individual's id, so no individual is in two), each folded into a part of its own, and
+    /// never held whole.
+    pub async fn fold_records<T: Send>(
         &self,
         planroom: &Id,
         job: &Id,
-        order: IndividualOrder,
+        individual: Option<&str>,
         automated: bool,
-        args: PageArgs,
-    ) -> Result<Page> {
-        let index = order.index();
-        let pk = keys::individuals_gsi_pk(&keys::job_pk(planroom, job), automated);
-        let query = self.query_on(&format!("{index}pk"), pk);
-        page::read(query, Some(index), args, |_| true).await
+        init: impl Fn() -> T + Sync,
+        fold: impl Fn(&mut T, &Item) + Sync,
+    ) -> Result<Vec<T>> {
+        let prefix = keys::first_access_prefix(individual, automated);
+        let segments: Vec<String> = match individual {
+            Some(_) => vec![prefix],
+            None => "0123456789abcdef".chars().map(|digit| format!("{prefix}{digit}")).collect(),
+        };
+        let (init, fold) = (&init, &fold);
+        let reads = segments.into_iter().map(|segment| {
+            let query = self
+                .query_on("pk", keys::job_pk(planroom, job))
+                .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", s(segment))
+                .projection_expression(
+                    "individual_id, #name, email, company_name, activity, object_kind, first_at, last_at, #count, #source, sources, automated",
+                )
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_names("#source", "source");
+            Box::pin(async move {
+                let mut part = init();
+                let mut start = None;
+                loop {
+                    let page = query.clone().set_exclusive_start_key(start);
+                    let out = send_ok("reading a job's first accesses", || page.clone().send()).await?;
+                    for item in out.items.unwrap_or_default() {
+                        fold(&mut part, &item);
+                    }
+                    start = out.last_evaluated_key;
+                    if start.is_none() {
+                        return Ok::<_, crate::Error>(part);
+                    }
+                }
+            })
+        });
+        futures::future::try_join_all(reads).await
     }
 
-    /// One individual's summary in a job (one GetItem).
-    pub async fn individual(&self, planroom: &Id, job: &Id, individual: &str) -> Result<Option<Item>> {
-        let request = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(keys::job_pk(planroom, job)))
-            .key("sk", s(keys::individual_sk(individual)));
-        let out = send_ok("reading an individual", || request.clone().send()).await?;
-        Ok(out.item)
+    /// How many hits scanners made on each of `individuals`' links in the job: one Query of
+    /// each one's automated records, side by side, `count` only.
+    pub async fn automated_hits(&self, planroom: &Id, job: &Id, individuals: &[&str]) -> Result<HashMap<String, u64>> {
+        let reads = individuals.iter().map(|individual| {
+            let query = self
+                .query_on("pk", keys::job_pk(planroom, job))
+                .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", s(keys::first_access_prefix(Some(individual), true)))
+                .projection_expression("#count")
+                .expression_attribute_names("#count", "count");
+            async move {
+                let items = all_pages(query, "reading scanners' hits").await?;
+                Ok::<_, crate::Error>(((*individual).to_owned(), items.iter().map(|i| super::get_n(i, "count")).sum()))
+            }
+        });
+        Ok(futures::future::try_join_all(reads).await?.into_iter().collect())
     }
 
     /// A page of one individual's (or, with `None`, everyone's) first accesses in a job, human
@@ -112,7 +124,8 @@ impl DynamoStore {
     ) -> Result<Page> {
         let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object, automated);
         let query = self.query_on("gsi1pk", pk);
-        page::read(query, Some("gsi1"), args, |_| true).await
+        let page = page::read(query, Some(OBJECT_INDEX), args, |_| true).await?;
+        self.with_counters(page).await
     }
 
     /// Everyone with a human first access to the object (gsi1's people partition, paged through).
@@ -124,7 +137,7 @@ impl DynamoStore {
         object: &Id,
     ) -> Result<HashSet<String>> {
         let pk = keys::object_gsi_pk(&keys::job_pk(planroom, job), kind, object, false);
-        let query = self.query_on("gsi1pk", pk).index_name("gsi1").projection_expression("individual_id");
+        let query = self.query_on("gsi1pk", pk).index_name(OBJECT_INDEX).projection_expression("individual_id");
         let items = all_pages(query, "reading who accessed an object").await?;
         Ok(items.iter().filter_map(|i| get_s(i, "individual_id").map(str::to_owned)).collect())
     }
@@ -206,17 +219,15 @@ impl DynamoStore {
         }
     }
 
-    /// A job's blast heads, blast recipients and individual summaries, what the blasts'
-    /// engagement is computed from ([`crate::engagement`]): three Queries of the job's
-    /// partition, side by side, each paged through.
-    pub async fn engagement_items(&self, planroom: &Id, job: &Id) -> Result<(Vec<Item>, Vec<Item>, Vec<Item>)> {
-        // Boxed: three SDK futures side by side would otherwise sit on the caller's stack.
+    /// A job's blast heads and blast recipients, what the blasts' engagement is computed from
+    /// with the job's summaries ([`crate::engagement`]): two Queries of the job's partition, side by
+    /// side, each paged through.
+    pub async fn engagement_items(&self, planroom: &Id, job: &Id) -> Result<(Vec<Item>, Vec<Item>)> {
+        // Boxed: SDK futures side by side would otherwise sit on the caller's stack.
         let blasts = ["blast_id", "name", "sent_at", "created_at", "targets"];
-        let individuals = ["individual_id", "sources", "files_viewed", "downloads"];
         tokio::try_join!(
             Box::pin(self.job_items(planroom, job, keys::BLAST_PREFIX, &blasts)),
             Box::pin(self.job_items(planroom, job, keys::RECIPIENT_PREFIX, &["individual_id", "blast_id"])),
-            Box::pin(self.job_items(planroom, job, keys::INDIVIDUAL_PREFIX, &individuals)),
         )
     }
 
@@ -253,7 +264,31 @@ impl DynamoStore {
             .expression_attribute_values(":from", AttributeValue::S(range.0.to_owned()))
             // Sort keys are "{time}#…": everything strictly before `to` sorts below "{to}".
             .expression_attribute_values(":to", AttributeValue::S(range.1.to_owned()));
-        page::read(query, Some("gsi2"), args, keep).await
+        let page = page::read(query, Some(MONTH_INDEX), args, keep).await?;
+        self.with_counters(page).await
+    }
+
+    /// The page's records with what the indexes leave out (`count`, `last_at`, `sources`), read
+    /// from the table: one BatchGetItem per 100 records.
+    async fn with_counters(&self, mut page: Page) -> Result<Page> {
+        const COUNTERS: Projection =
+            Projection { expression: "pk, sk, #count, last_at, sources", names: &[("#count", "count")] };
+        let keys = page.items.iter().map(|item| {
+            (get_s(item, "pk").unwrap_or_default().to_owned(), get_s(item, "sk").unwrap_or_default().to_owned())
+        });
+        let found = self.items_at(keys, false, Some(&COUNTERS), "reading first accesses' counts").await?;
+        for item in &mut page.items {
+            let key =
+                (get_s(item, "pk").unwrap_or_default().to_owned(), get_s(item, "sk").unwrap_or_default().to_owned());
+            if let Some(counters) = found.get(&key) {
+                for name in ["count", "last_at", "sources"] {
+                    if let Some(value) = counters.get(name) {
+                        item.insert(name.to_owned(), value.clone());
+                    }
+                }
+            }
+        }
+        Ok(page)
     }
 }
 

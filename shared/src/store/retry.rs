@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -134,7 +135,8 @@ where
 {
     let mut attempt = 0u32;
     loop {
-        let outcome = match tokio::time::timeout_at(budget::deadline(), call()).await {
+        // Boxed: an SDK call's future is large, and every caller would otherwise carry it inline.
+        let outcome = match tokio::time::timeout_at(budget::deadline(), Box::pin(call())).await {
             Ok(outcome) => outcome,
             Err(_) => return Err(out_of_time(context, "the time budget ran out during the call".into())),
         };
@@ -200,7 +202,7 @@ where
     Error::Internal { context: context.to_owned(), source: describe(err).into() }
 }
 
-/// Whether a PutItem or UpdateItem was refused because its condition failed.
+/// Whether a PutItem, UpdateItem or DeleteItem was refused because its condition failed.
 pub fn condition_failed<E: 'static>(err: &SdkError<E>) -> bool {
     let any = err.as_service_error().map(|e| e as &dyn std::any::Any);
     any.and_then(|e| e.downcast_ref::<UpdateItemError>())
@@ -208,6 +210,22 @@ pub fn condition_failed<E: 'static>(err: &SdkError<E>) -> bool {
         || any
             .and_then(|e| e.downcast_ref::<PutItemError>())
             .is_some_and(|e| matches!(e, PutItemError::ConditionalCheckFailedException(_)))
+        || any
+            .and_then(|e| e.downcast_ref::<DeleteItemError>())
+            .is_some_and(|e| matches!(e, DeleteItemError::ConditionalCheckFailedException(_)))
+}
+
+/// The item a refused PutItem or UpdateItem found (asked for with
+/// `ReturnValuesOnConditionCheckFailure::AllOld`), if any.
+pub fn item_found<E: 'static>(err: &SdkError<E>) -> Option<super::Item> {
+    let any = err.as_service_error().map(|e| e as &dyn std::any::Any)?;
+    if let Some(UpdateItemError::ConditionalCheckFailedException(failed)) = any.downcast_ref::<UpdateItemError>() {
+        return failed.item().cloned();
+    }
+    if let Some(PutItemError::ConditionalCheckFailedException(failed)) = any.downcast_ref::<PutItemError>() {
+        return failed.item().cloned();
+    }
+    None
 }
 
 #[cfg(test)]

@@ -15,22 +15,17 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::JobStore;
-use super::retry::{self, send};
+use super::retry;
 use super::{DynamoStore, Item, get_s, n, s};
-use crate::caller::Caller;
 use crate::cursor::Cursor;
-use crate::first_access::{Capture, FirstAccessStore, Recorded};
 use crate::ids::Id;
 use crate::table::TTL_ATTRIBUTE;
 use crate::user_activity::partition;
-use crate::user_activity::row::{JobFields, UserFields};
+use crate::user_activity::row::JobFields;
 use crate::user_activity::select::{Counter, Filters, Grouping, Row};
-use crate::user_activity::sources::{self, Action, CaptureKind};
 use crate::user_activity::{FIELDS, Field, FieldKind};
-use crate::{Error, Result, keys, time};
+use crate::{Error, Result, time};
 
-/// How long a posted event's id is remembered (a retry within it is answered, not stored again).
-pub const EVENT_ID_RETENTION_SECONDS: i64 = super::first_access::EVENT_ID_RETENTION_SECONDS;
 /// Partitions a grouped read reads side by side (each answer is small: only the grouped and
 /// filtered fields come back).
 const PARALLEL_PARTITIONS: usize = 64;
@@ -90,30 +85,9 @@ pub fn item_row(item: &Item) -> Row {
 }
 
 impl DynamoStore {
-    /// Appends `rows` to `planroom`'s User Activity, each expiring after the retention from its
-    /// event; a row already stored (same event and time) is stored once.
-    pub async fn log_activity(&self, planroom: &Id, rows: &[Row]) -> Result<()> {
-        let settings = self.activity;
-        let expires = |row: &Row| {
-            row.get("event_timestamp")
-                .and_then(Value::as_str)
-                .and_then(time::parse_instant)
-                .map_or(i64::MAX / 2, |at| settings.expires_at(at))
-        };
-        let mut items = rows
-            .iter()
-            .map(|row| row_item(planroom, row, settings.shards, expires(row)))
-            .collect::<Result<Vec<_>>>()?;
-        // One BatchWriteItem may not name a key twice: a row posted twice is stored once.
-        let mut keys = std::collections::HashSet::new();
-        items.retain(|item| keys.insert((get_s(item, "pk").map(str::to_owned), get_s(item, "sk").map(str::to_owned))));
-        self.mark_days(planroom, &items).await?;
-        self.write_items(items, "storing user activity").await
-    }
-
     /// Lists the days of `items` in the planroom's day list before the rows are stored (so no
     /// stored row is ever on an unlisted day); once per day and process.
-    async fn mark_days(&self, planroom: &Id, items: &[Item]) -> Result<()> {
+    pub(super) async fn mark_days(&self, planroom: &Id, items: &[Item]) -> Result<()> {
         let list = partition::days_pk(planroom);
         let mut days: Vec<&str> = items.iter().filter_map(|i| get_s(i, "sk")).filter_map(|sk| sk.get(..10)).collect();
         days.sort_unstable();
@@ -168,62 +142,12 @@ impl DynamoStore {
         }
     }
 
-    async fn write_items(&self, items: Vec<Item>, context: &str) -> Result<()> {
+    pub(super) async fn write_items(&self, items: Vec<Item>, context: &str) -> Result<()> {
         let chunks: Vec<Vec<Item>> = items.chunks(BATCH).map(<[Item]>::to_vec).collect();
         futures::stream::iter(chunks.into_iter().map(|chunk| self.write_batch(chunk, context)))
             .buffer_unordered(PARALLEL_BATCHES)
             .try_collect::<()>()
             .await
-    }
-
-    /// Applies `capture` (first accesses, counts) and appends its rows, one per event, repeats
-    /// included: a retried event rewrites the row it made. Answers the capture's results.
-    pub async fn record_and_log(
-        &self,
-        kind: CaptureKind,
-        capture: &Capture<'_>,
-        user: &UserFields,
-        user_agent: Option<&str>,
-    ) -> Result<Vec<Recorded>> {
-        let results = self.record(capture).await?;
-        let logged = async {
-            let mut ids: Vec<&Id> = capture.events.iter().map(|e| &e.job).collect();
-            ids.sort();
-            ids.dedup();
-            let jobs = self.job_fields(capture.planroom, &ids).await?;
-            let job_of = |id: &Id| jobs.get(id).cloned().unwrap_or_else(|| JobFields::of(id, None));
-            let rows = sources::capture_rows(kind, capture, &results, user, user_agent, &job_of);
-            self.log_activity(capture.planroom, &rows).await
-        };
-        match logged.await {
-            Ok(()) => Ok(results),
-            // Every event has its id: the client's retry is answered, not counted again, and
-            // stores the rows. Without ids a retry would count the accesses twice: the rows are
-            // lost instead, and the log says so.
-            Err(err) if capture.events.iter().all(|e| e.event_id.is_some()) => Err(err),
-            Err(err) => {
-                tracing::error!(error = %err.chain(), events = capture.events.len(),
-                    "user activity rows not stored (events without event_id: not retried)");
-                Ok(results)
-            }
-        }
-    }
-
-    /// Appends the row of one of the service's own write actions by `caller` (in `job`, if it is
-    /// about one). Best effort: the action is done whatever happens here, so a failure is logged,
-    /// not answered (a retried request would repeat the action, not just its row).
-    pub async fn log_action(&self, caller: &Caller, action: &Action<'_>, user_agent: Option<&str>, job: Option<&Id>) {
-        let logged = async {
-            let fields = match job {
-                Some(job) => self.job_fields(&caller.planroom, &[job]).await?.remove(job),
-                None => None,
-            };
-            let row = sources::action_row(action, caller, jiff::Timestamp::now(), user_agent, fields.as_ref());
-            self.log_activity(&caller.planroom, &[row]).await
-        };
-        if let Err(err) = logged.await {
-            tracing::error!(error = %err.chain(), event_name = action.event_name, "user activity row not stored");
-        }
     }
 
     /// The row fields of `jobs` (one GetItem each, side by side); an unregistered job has only its id.
@@ -233,57 +157,6 @@ impl DynamoStore {
             Ok::<_, Error>(((*id).clone(), JobFields::of(id, job.as_ref())))
         });
         Ok(futures::future::try_join_all(reads).await?.into_iter().collect())
-    }
-
-    /// For each of `event_ids` posted by `user_id` now (`at`), the time its row is stored at:
-    /// `at` for an id not seen in the last 7 days (remembered from now on), else the time it was
-    /// first posted, so a retry finds its row instead of making another. One conditional
-    /// PutItem per id, side by side.
-    pub async fn claim_event_ids(
-        &self,
-        planroom: &Id,
-        user_id: &str,
-        event_ids: &[&str],
-        at: &str,
-    ) -> Result<Vec<String>> {
-        let expires_at = jiff::Timestamp::now().as_second() + EVENT_ID_RETENTION_SECONDS;
-        let claims = event_ids.iter().map(|event_id| async move {
-            let pk =
-                format!("P#{}#UAE#{}#{}", keys::part(planroom.as_str()), keys::part(user_id), keys::part(event_id));
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .item("pk", s(&pk))
-                .item("sk", s(keys::EVENT_SK))
-                .item("type", s("user_activity_event"))
-                .item("at", s(at))
-                .item(TTL_ATTRIBUTE, n(expires_at))
-                // An id remembered past its time is forgotten, whatever TTL has done yet.
-                .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
-                .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-                .expression_attribute_values(":now", n(jiff::Timestamp::now().as_second()));
-            match send("remembering an event id", || put.clone().send()).await? {
-                Ok(_) => Ok(at.to_owned()),
-                Err(err) if retry::condition_failed(&err) => {
-                    let out = retry::send_ok("reading a remembered event id", || {
-                        self.client
-                            .get_item()
-                            .table_name(&self.table)
-                            .consistent_read(true)
-                            .key("pk", s(&pk))
-                            .key("sk", s(keys::EVENT_SK))
-                            .send()
-                    })
-                    .await?;
-                    let first = out.item.as_ref().and_then(|i| get_s(i, "at")).map(str::to_owned);
-                    first
-                        .ok_or_else(|| Error::internal("reading a remembered event id", "it vanished after a conflict"))
-                }
-                Err(err) => Err(retry::broken("remembering an event id", &err)),
-            }
-        });
-        futures::future::try_join_all(claims).await
     }
 
     /// Every row of `planroom` in `[from, to)` that passes `filters`, counted by `grouping`:

@@ -37,6 +37,33 @@ pub struct UserEvent {
     pub url: Option<String>,
     /// The device, when the client says.
     pub device_type: Option<DeviceType>,
+    /// When it happened: the client's `occurred_at` (within a day before arrival and five minutes
+    /// after it), else its arrival.
+    pub at: jiff::Timestamp,
+    /// Whether the client gave `occurred_at` (an event without `event_id` is then identified by its
+    /// content and that time, so a retried post stores it once).
+    pub client_time: bool,
+}
+
+impl UserEvent {
+    /// What identifies the event when its client gave no `event_id`: its content and the client's
+    /// time, or nothing (each post is a new event) without one.
+    pub fn content_id(&self) -> Option<String> {
+        if !self.client_time {
+            return None;
+        }
+        let object = self.object.as_ref().map(|o| format!("{}\0{}", o.kind, o.id.as_str())).unwrap_or_default();
+        Some(format!(
+            "{}\0{}\0{}\0{}\0{}\0{}\0{}",
+            crate::time::format(self.at),
+            self.event_type.as_str(),
+            self.event_name,
+            self.event_subtype.as_deref().unwrap_or_default(),
+            self.tool_name,
+            self.job.as_ref().map(Id::as_str).unwrap_or_default(),
+            object
+        ))
+    }
 }
 
 /// The object of an event: any kind of the planroom's (`file`, `bid`, `addendum`, …).
@@ -62,6 +89,7 @@ struct RawEvent {
     object: Option<RawObject>,
     url: Option<String>,
     device_type: Option<DeviceType>,
+    occurred_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,8 +100,8 @@ struct RawObject {
     name: Option<String>,
 }
 
-/// Decodes `{"events": [...]}`: not JSON is a 400, anything else wrong a 422.
-pub fn decode(body: &[u8]) -> Result<Vec<UserEvent>> {
+/// Decodes `{"events": [...]}` that arrived at `arrival`: not JSON is a 400, anything else wrong a 422.
+pub fn decode(body: &[u8], arrival: jiff::Timestamp) -> Result<Vec<UserEvent>> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
     let events = match value.get("events") {
@@ -90,12 +118,12 @@ pub fn decode(body: &[u8]) -> Result<Vec<UserEvent>> {
         .map(|(i, raw)| {
             let raw: RawEvent =
                 serde_json::from_value(raw.clone()).map_err(|e| Error::validation(format!("events[{i}]: {e}")))?;
-            validate(raw).map_err(|e| Error::validation(format!("events[{i}].{e}")))
+            validate(raw, arrival).map_err(|e| Error::validation(format!("events[{i}].{e}")))
         })
         .collect()
 }
 
-fn validate(raw: RawEvent) -> Result<UserEvent> {
+fn validate(raw: RawEvent, arrival: jiff::Timestamp) -> Result<UserEvent> {
     let event_type = EventType::parse(&raw.event_type).ok_or_else(|| {
         let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
         Error::validation(format!("event_type {:?} is not one of {}", raw.event_type, all.join(", ")))
@@ -128,12 +156,32 @@ fn validate(raw: RawEvent) -> Result<UserEvent> {
         object,
         url,
         device_type: raw.device_type,
+        at: crate::event::occurred_at(raw.occurred_at.as_deref(), arrival)?,
+        client_time: raw.occurred_at.is_some(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn arrival() -> jiff::Timestamp {
+        "2026-12-03T14:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn an_event_without_an_id_is_identified_by_its_content_and_client_time_only() {
+        let body = |extra: &str| {
+            format!(r#"{{"events": [{{"event_type": "Sign", "event_name": "Ack", "tool_name": "Bids"{extra}}}]}}"#)
+        };
+        let timed = decode(body(r#", "occurred_at": "2026-12-03T13:00:00Z""#).as_bytes(), arrival()).unwrap();
+        let again = decode(body(r#", "occurred_at": "2026-12-03T13:00:00Z""#).as_bytes(), arrival()).unwrap();
+        assert_eq!(timed[0].content_id(), again[0].content_id());
+        assert!(timed[0].content_id().is_some());
+        let other = decode(body(r#", "occurred_at": "2026-12-03T13:00:01Z""#).as_bytes(), arrival()).unwrap();
+        assert_ne!(timed[0].content_id(), other[0].content_id());
+        assert_eq!(decode(body("").as_bytes(), arrival()).unwrap()[0].content_id(), None);
+    }
 
     #[test]
     fn a_post_decodes_in_order_and_any_bad_event_refuses_the_whole_post() {
@@ -142,7 +190,7 @@ mod tests {
              "job_id": "job-1", "object": {"kind": "addendum", "id": "add-3", "name": "Addendum 3"}, "device_type": "tablet"},
             {"event_type": "Withdraw/Void", "event_name": "Bid withdrawn", "tool_name": "Bids", "url": "https://plans.example.com/b/7"}
         ]}"#;
-        let events = decode(body).unwrap();
+        let events = decode(body, arrival()).unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].event_type, EventType::Sign);
         assert_eq!(events[0].object.as_ref().map(|o| o.kind.as_str()), Some("addendum"));
@@ -162,12 +210,12 @@ mod tests {
         ];
         for event in bad {
             let body = format!(r#"{{"events": [{ok}, {event}]}}"#);
-            let err = decode(body.as_bytes()).unwrap_err();
+            let err = decode(body.as_bytes(), arrival()).unwrap_err();
             assert!(matches!(&err, Error::Validation(m) if m.starts_with("events[1]")), "{event}: {err}");
         }
-        assert!(matches!(decode(b"{"), Err(Error::BadRequest(_))));
-        assert!(matches!(decode(br#"{"events": []}"#), Err(Error::Validation(_))));
+        assert!(matches!(decode(b"{", arrival()), Err(Error::BadRequest(_))));
+        assert!(matches!(decode(br#"{"events": []}"#, arrival()), Err(Error::Validation(_))));
         let too_many = format!(r#"{{"events": [{}]}}"#, vec![ok; 26].join(","));
-        assert!(matches!(decode(too_many.as_bytes()), Err(Error::Validation(_))));
+        assert!(matches!(decode(too_many.as_bytes(), arrival()), Err(Error::Validation(_))));
     }
 }

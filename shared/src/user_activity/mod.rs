@@ -5,6 +5,7 @@
 pub mod device;
 pub mod fields;
 pub mod input;
+pub mod log;
 pub mod partition;
 pub mod row;
 pub mod select;

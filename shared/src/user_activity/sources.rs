@@ -7,8 +7,8 @@ use jiff::Timestamp;
 
 use super::device::DeviceType;
 use super::input::UserEvent;
+use super::log::LogEntry;
 use super::row::{self, EventFields, JobFields, UserFields};
-use super::select::Row;
 use super::taxonomy::EventType;
 use crate::activity::Activity;
 use crate::caller::{Caller, Role};
@@ -84,64 +84,98 @@ pub enum CaptureKind {
 
 /// A fresh event id for an event the client gave none.
 pub fn new_event_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    super::log::new_key()
 }
 
-/// One row per event of `capture`, repeats included. `results` are what the capture answered:
-/// an event applied before (a retry) keeps the time it was first applied, so its row has the key
-/// it had and is stored once; an event whose id another individual used first (its time empty)
-/// has no row. `jobs` gives each event's job fields.
-pub fn capture_rows(
+/// The client's id of event `i` of a capture, else `key` (its generated one).
+fn shown_id(capture: &Capture<'_>, i: usize, key: &str) -> String {
+    capture.events[i].event_id.as_ref().map_or_else(|| key.to_owned(), |id| id.as_str().to_owned())
+}
+
+/// The log entry of event `i` of `capture`, stored under `key`, having answered `result` (a
+/// tracked-link hit has none yet: the judge records it). `job` is the event's job as registered.
+#[allow(clippy::too_many_arguments)]
+pub fn capture_entry(
     kind: CaptureKind,
     capture: &Capture<'_>,
-    results: &[Recorded],
+    i: usize,
+    key: &str,
+    result: Option<&Recorded>,
     user: &UserFields,
     user_agent: Option<&str>,
-    jobs: &dyn Fn(&Id) -> JobFields,
-) -> Vec<Row> {
-    capture
-        .events
-        .iter()
-        .zip(results)
-        .filter_map(|(event, result)| {
-            // An empty time: the id was first used by someone else, whose row is not this one's.
-            let at = result.at.parse::<Timestamp>().ok()?;
-            let said = event
-                .device
-                .as_deref()
-                .and_then(|d| serde_json::from_value::<DeviceType>(serde_json::Value::from(d.to_lowercase())).ok());
-            let noun = event.object.kind.as_str();
-            let (event_type, event_name, subtype, tool) = match kind {
-                CaptureKind::Events => (
-                    EventType::of_activity(event.activity),
-                    format!("{} {noun}", past(event.activity)),
-                    noun.to_owned(),
-                    DOCUMENTS,
-                ),
-                CaptureKind::LinkHit => {
-                    (EventType::View, "Followed tracked link".to_owned(), event.activity.as_str().to_owned(), BLASTS)
-                }
-            };
-            let fields = EventFields {
-                event_id: event.event_id.as_ref().map_or_else(new_event_id, |id| id.as_str().to_owned()),
-                at,
-                event_type,
-                event_name,
-                event_subtype: Some(subtype),
-                tool_name: tool.to_owned(),
-                object: Some((
-                    noun.to_owned(),
-                    event.object.id.to_string(),
-                    Some(event.object.name.to_string()).filter(|n| !n.is_empty()),
-                )),
-                url: event.url.clone(),
-                device_type: DeviceType::of(said, user_agent),
-                source: capture.source.as_stored(),
-                automated_reason: capture.automated.map(str::to_owned),
-            };
-            Some(row::build(&fields, user, Some(&jobs(&event.job))))
-        })
-        .collect()
+    job: &JobFields,
+    arrived_at: Timestamp,
+) -> LogEntry {
+    let event = &capture.events[i];
+    let said = event
+        .device
+        .as_deref()
+        .and_then(|d| serde_json::from_value::<DeviceType>(serde_json::Value::from(d.to_lowercase())).ok());
+    let noun = event.object.kind.as_str();
+    let (event_type, event_name, subtype, tool) = match kind {
+        CaptureKind::Events => (
+            EventType::of_activity(event.activity),
+            format!("{} {noun}", past(event.activity)),
+            noun.to_owned(),
+            DOCUMENTS,
+        ),
+        CaptureKind::LinkHit => {
+            (EventType::View, "Followed tracked link".to_owned(), event.activity.as_str().to_owned(), BLASTS)
+        }
+    };
+    let fields = EventFields {
+        event_id: shown_id(capture, i, key),
+        at: event.at,
+        event_type,
+        event_name,
+        event_subtype: Some(subtype),
+        tool_name: tool.to_owned(),
+        object: Some((
+            noun.to_owned(),
+            event.object.id.to_string(),
+            Some(event.object.name.to_string()).filter(|n| !n.is_empty()),
+        )),
+        url: event.url.clone(),
+        device_type: DeviceType::of(said, user_agent),
+        source: capture.source.as_stored(),
+        automated_reason: capture.judgement.automated.clone(),
+    };
+    LogEntry {
+        row: row::build(&fields, user, Some(job)),
+        owner: capture.individual.id.clone(),
+        key: key.to_owned(),
+        arrived_at,
+        result: result.cloned(),
+        hit: None,
+        landing_of: None,
+    }
+}
+
+/// The log entry of a tracked link's landing page shown, event `i` of the recipient's `capture`
+/// (a view of the link's own target through the session the link handed out): not a second view,
+/// the evidence that a person followed the link `hit` (its row's sort key). Stored under `key`.
+#[allow(clippy::too_many_arguments)]
+pub fn landing_entry(
+    capture: &Capture<'_>,
+    i: usize,
+    key: &str,
+    hit: &str,
+    user: &UserFields,
+    user_agent: Option<&str>,
+    job: &JobFields,
+    arrived_at: Timestamp,
+) -> LogEntry {
+    let mut entry = capture_entry(CaptureKind::Events, capture, i, key, None, user, user_agent, job, arrived_at);
+    let fields = [
+        ("event_type", EventType::Validate.as_str()),
+        ("event_name", "Tracked link confirmed by its landing page"),
+        ("tool_name", BLASTS),
+    ];
+    for (name, value) in fields {
+        entry.row.insert(name.to_owned(), serde_json::Value::from(value));
+    }
+    entry.landing_of = Some(hit.to_owned());
+    entry
 }
 
 fn past(activity: Activity) -> &'static str {
@@ -152,18 +186,26 @@ fn past(activity: Activity) -> &'static str {
     }
 }
 
-/// The row of an event posted to `POST /v1/user-activity`, stored under `event_id` at `at`.
-pub fn user_event_row(
+/// The source of rows a client posted (`POST /v1/user-activity`): the client says what happened,
+/// the service did not see it.
+pub const CLIENT: &str = "client";
+
+/// The log entry of an event posted to `POST /v1/user-activity` by `user` (owner `owner`), stored
+/// under `key` with the dataset id `event_id`, at `at`.
+#[allow(clippy::too_many_arguments)]
+pub fn user_event_entry(
     event: &UserEvent,
     event_id: &str,
-    at: Timestamp,
+    key: &str,
+    owner: &str,
     user: &UserFields,
     user_agent: Option<&str>,
     job: Option<&JobFields>,
-) -> Row {
+    arrived_at: Timestamp,
+) -> LogEntry {
     let fields = EventFields {
         event_id: event_id.to_owned(),
-        at,
+        at: event.at,
         event_type: event.event_type,
         event_name: event.event_name.clone(),
         event_subtype: event.event_subtype.clone(),
@@ -174,10 +216,18 @@ pub fn user_event_row(
             .map(|o| (o.kind.clone(), o.id.to_string(), o.name.as_ref().map(ToString::to_string))),
         url: event.url.clone(),
         device_type: DeviceType::of(event.device_type, user_agent),
-        source: "login".into(),
+        source: CLIENT.into(),
         automated_reason: None,
     };
-    row::build(&fields, user, job)
+    LogEntry {
+        row: row::build(&fields, user, job),
+        owner: owner.to_owned(),
+        key: key.to_owned(),
+        arrived_at,
+        result: None,
+        hit: None,
+        landing_of: None,
+    }
 }
 
 /// One of the service's own write actions, done by a logged-in user.
@@ -195,16 +245,17 @@ pub struct Action<'a> {
     pub object: Option<(&'a str, &'a str, Option<&'a str>)>,
 }
 
-/// The row of `action` by `caller` at `at` (in `job`, if it is about one).
-pub fn action_row(
+/// The log entry of `action` by `caller` at `at` (in `job`, if it is about one).
+pub fn action_entry(
     action: &Action<'_>,
     caller: &Caller,
     at: Timestamp,
     user_agent: Option<&str>,
     job: Option<&JobFields>,
-) -> Row {
+) -> LogEntry {
+    let key = new_event_id();
     let fields = EventFields {
-        event_id: new_event_id(),
+        event_id: key.clone(),
         at,
         event_type: action.event_type,
         event_name: action.event_name.to_owned(),
@@ -216,7 +267,15 @@ pub fn action_row(
         source: "login".into(),
         automated_reason: None,
     };
-    row::build(&fields, &UserFields::of_caller(caller), job)
+    LogEntry {
+        row: row::build(&fields, &UserFields::of_caller(caller), job),
+        owner: caller.sub.clone(),
+        key,
+        arrived_at: at,
+        result: None,
+        hit: None,
+        landing_of: None,
+    }
 }
 
 #[cfg(test)]
@@ -229,6 +288,7 @@ mod tests {
     use crate::config::ClaimNames;
     use crate::event::decode_batch;
     use crate::first_access::Source;
+    use crate::judgement::{Confidence, Judgement};
 
     fn caller() -> Caller {
         let claims: HashMap<String, String> = [
@@ -267,53 +327,64 @@ mod tests {
             object: Some(("job", "j-1", Some("Elm"))),
         };
         let at = "2026-11-26T10:00:00Z".parse().unwrap();
-        let row = action_row(&action, &caller(), at, Some("curl/8.5"), None);
+        let entry = action_entry(&action, &caller(), at, Some("curl/8.5"), None);
         assert_eq!(
-            (&row["event_type"], &row["device_type"], &row["is_api"]),
+            (&entry.row["event_type"], &entry.row["device_type"], &entry.row["is_api"]),
             (&"Create/Update".into(), &"api".into(), &Value::Bool(true))
         );
-        assert_eq!(row["user_role"], "customer");
+        assert_eq!(entry.row["user_role"], "customer");
+        assert_eq!(entry.owner, "u-1");
     }
 
     #[test]
-    fn a_capture_makes_one_row_per_event_and_a_retry_keeps_its_first_time() {
+    fn a_captured_event_is_one_entry_at_its_own_time_with_what_it_answered() {
+        let arrival: Timestamp = "2026-11-26T10:00:00Z".parse().unwrap();
         let events = decode_batch(
-            br#"[{"event_id":"e1","job_id":"j1","activity":"order","object":{"kind":"file","id":"f1","name":"A.pdf"},"device":"Tablet"},
+            br#"[{"event_id":"e1","job_id":"j1","activity":"order","object":{"kind":"file","id":"f1","name":"A.pdf"},"device":"Tablet","occurred_at":"2026-11-26T08:00:00Z"},
                  {"job_id":"j1","activity":"view","object":{"kind":"file","id":"f1"}}]"#,
+            arrival,
         )
         .unwrap();
         let planroom = Id::parse("p", "p-1").unwrap();
         let recipient = caller().individual;
         let source = Source::Blast(Id::parse("b", "b-7").unwrap());
+        let judgement = Judgement::automated("prefetch", Confidence::High);
         let capture = Capture {
             planroom: &planroom,
             individual: &recipient,
             source: &source,
-            automated: Some("prefetch"),
-            at: "2026-11-26T10:00:00.000Z",
+            judgement: &judgement,
             events: &events,
         };
-        let results = vec![
-            Recorded { at: "2026-11-20T08:00:00.000Z".into(), ..Recorded::default() },
-            Recorded { at: "2026-11-26T10:00:00.000Z".into(), ..Recorded::default() },
-        ];
-        let jobs = |id: &Id| JobFields::of(id, None);
-        let rows =
-            capture_rows(CaptureKind::Events, &capture, &results, &UserFields::of_recipient(&recipient), None, &jobs);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0]["event_id"], "e1");
-        assert_eq!(rows[0]["event_timestamp"], "2026-11-20T08:00:00.000Z", "the first application's time");
-        assert_eq!(rows[0]["event_type"], "Submit");
-        assert_eq!(rows[0]["device_type"], "tablet");
-        assert_eq!((&rows[0]["source"], &rows[0]["automated"]), (&"blast:b-7".into(), &Value::Bool(true)));
-        assert_eq!(rows[0]["automated_reason"], "prefetch");
-        assert_eq!(rows[0]["user_type"], "contact");
-        assert_eq!(rows[1]["event_type"], "View");
-        assert_eq!(rows[1]["event_id"].as_str().map(str::len), Some(32), "a generated id");
-        let hit = capture_rows(CaptureKind::LinkHit, &capture, &results[1..], &UserFields::default(), None, &jobs);
+        let job = JobFields::of(&Id::parse("j", "j1").unwrap(), None);
+        let user = UserFields::of_recipient(&recipient);
+        let result = Recorded {
+            first: true,
+            first_at: "2026-11-26T08:00:00.000Z".into(),
+            count: 1,
+            taken_as: judgement.taken_as(),
+            automated_reason: judgement.automated.clone(),
+            landing: false,
+        };
+        let first = capture_entry(CaptureKind::Events, &capture, 0, "k0", Some(&result), &user, None, &job, arrival);
+        assert_eq!(first.row["event_id"], "e1");
+        assert_eq!(first.time(), "2026-11-26T08:00:00.000Z", "the client's time");
+        assert_eq!(first.row["event_type"], "Submit");
+        assert_eq!(first.row["device_type"], "tablet");
+        assert_eq!((&first.row["source"], &first.row["automated"]), (&"blast:b-7".into(), &Value::Bool(true)));
+        assert_eq!(first.row["automated_reason"], "prefetch");
+        assert_eq!(first.row["user_type"], "contact");
+        assert_eq!((first.owner.as_str(), first.arrived_at), (recipient.id.as_str(), arrival));
+        assert_eq!(first.result, Some(result));
+        let second = capture_entry(CaptureKind::Events, &capture, 1, "k1", None, &user, None, &job, arrival);
+        assert_eq!(second.row["event_id"], "k1", "a generated id is its key");
+        let hit = capture_entry(CaptureKind::LinkHit, &capture, 1, "k2", None, &user, None, &job, arrival);
         assert_eq!(
-            (&hit[0]["event_type"], &hit[0]["tool_name"], &hit[0]["event_subtype"]),
-            (&"View".into(), &"Blasts".into(), &"order".into())
+            (&hit.row["event_type"], &hit.row["tool_name"], &hit.row["event_subtype"]),
+            (&"View".into(), &"Blasts".into(), &"view".into())
         );
+        let landing = landing_entry(&capture, 1, "k3", "2026-11-26T09:59:59.000Z#hit", &user, None, &job, arrival);
+        assert_eq!((&landing.row["event_type"], &landing.row["tool_name"]), (&"Validate".into(), &"Blasts".into()));
+        assert_eq!(landing.landing_of.as_deref(), Some("2026-11-26T09:59:59.000Z#hit"));
     }
 }

@@ -55,7 +55,7 @@ async fn the_gateways_own_refusals_have_its_message_shape() {
         assert_eq!(answer.body["error"]["code"], "unauthorized", "and the contract's code beside it, locally");
     }
     // The function's own refusals keep theirs.
-    let answer = app.send("GET", "/v1/jobs/job-1", Some(&app.staff()), None).await;
+    let answer = app.send("GET", "/v1/jobs/job-never-registered", Some(&app.staff()), None).await;
     assert_eq!(answer.status, 404);
     assert_eq!(answer.body["error"]["code"], "not_found");
 }
@@ -131,6 +131,7 @@ async fn not_accessed_comes_in_pages_bounded_by_the_limit() {
     for email in &list[..5] {
         assert_eq!(app.click(&blast.link(email, "add-3")).await.status, 302);
     }
+    app.stored_when("the five clicks are counted", |s| e2e::records(s, false).len() == 5).await;
     let (mut accessed, mut not_accessed, mut pages) = (Vec::new(), Vec::new(), 0);
     let mut cursor: Option<String> = None;
     loop {

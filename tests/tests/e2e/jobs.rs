@@ -7,7 +7,7 @@ async fn register(app: &TestApp, job: &str, company: &str) {
     let body = json!({"name": "Elm Street School", "number": "24-017", "company_id": company,
                       "company_name": "ACME Construction", "time_zone": "America/Chicago", "is_demo": true});
     let answer = app.json("PUT", &format!("/v1/jobs/{job}"), Some(&app.staff()), &body).await;
-    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    assert!(matches!(answer.status, 200 | 201), "{:?}", answer.body);
 }
 
 #[tokio::test]
@@ -24,7 +24,7 @@ async fn a_job_reads_back_as_registered_for_those_who_may_see_it_and_is_404_for_
     let own = app.send("GET", "/v1/jobs/job-1", Some(&app.customer("a@acme.test", "acme")), None).await;
     assert_eq!(own.body, staff.body);
     let other_company = app.send("GET", "/v1/jobs/job-1", Some(&app.customer("b@rival.test", "rival")), None).await;
-    let missing = app.send("GET", "/v1/jobs/job-2", Some(&app.staff()), None).await;
+    let missing = app.send("GET", "/v1/jobs/job-never-registered", Some(&app.staff()), None).await;
     let other_planroom = app.token_for("another-planroom", json!({"sub": "s", "role": "staff", "approved": true}));
     let elsewhere = app.send("GET", "/v1/jobs/job-1", Some(&other_planroom), None).await;
     for answer in [&other_company, &missing, &elsewhere] {
@@ -52,6 +52,12 @@ async fn engage(app: &TestApp) -> (Blast, Blast, String) {
     // Only a scanner opens Ann's link (a HEAD probe, then a scanner's GET).
     let link = blast.link("ann@scanned.test", "add-3");
     assert_eq!(app.send_with("HEAD", &link, &[("user-agent", BROWSER)], None).await.status, 302);
+    // The judge counts the link hits from the table's stream.
+    app.stored_when("the link hits are counted", |s| {
+        e2e::records(s, true).len() == 1
+            && e2e::records(s, false).iter().any(|r| e2e::text(r, "sk").ends_with("#view#file#add-3"))
+    })
+    .await;
     // A second, later blast to Zoë alone, which she does not open.
     let second = app.blast("job-1", &["zoe@bidder.test"], Some(&an_hour_ago())).await;
 
@@ -89,6 +95,6 @@ async fn each_blast_counts_recipients_people_who_opened_viewed_and_downloaded_ne
     let rival = app.send("GET", "/v1/jobs/job-1/blasts", Some(&app.customer("r@rival.test", "rival")), None).await;
     assert_eq!(rival.status, 404);
     // A job without blasts has an empty list.
-    let empty = app.send("GET", "/v1/jobs/job-9/blasts", Some(&app.staff()), None).await;
+    let empty = app.send("GET", "/v1/jobs/job-2/blasts", Some(&app.staff()), None).await;
     assert_eq!(empty.body, json!({"items": []}));
 }
