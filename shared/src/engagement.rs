@@ -6,8 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::records::IndividualSummary;
-use crate::store::{Item, get_s};
+use crate::records::{BlastView, IndividualSummary};
 
 /// One blast's funnel (the answer of `GET /v1/jobs/{job_id}/blasts`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,10 +38,14 @@ struct Person<'a> {
     downloaded: bool,
 }
 
-/// The funnel of every completely registered blast, newest first. `blasts` are blast heads,
-/// `recipients` recipient items (`individual_id`, `blast_id`), `individuals` the job's summaries
-/// (only people's count: the ways someone only scanners touched came are the scanners').
-pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[IndividualSummary]) -> Vec<BlastEngagement> {
+/// The funnel of every completely registered blast, newest first: `blasts` their heads,
+/// `recipients` their `(blast, individual)`, `individuals` the job's summaries (only people's
+/// count: the ways someone only scanners touched came are the scanners').
+pub fn of_blasts(
+    blasts: &[BlastView],
+    recipients: &[(String, String)],
+    individuals: &[IndividualSummary],
+) -> Vec<BlastEngagement> {
     let people: HashMap<&str, Person<'_>> = individuals
         .iter()
         .filter(|s| s.human)
@@ -56,32 +59,27 @@ pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[Individual
         })
         .collect();
     let mut by_blast: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for item in recipients {
-        if let (Some(blast), Some(individual)) = (get_s(item, "blast_id"), get_s(item, "individual_id")) {
-            by_blast.entry(blast).or_default().insert(individual);
-        }
+    for (blast, individual) in recipients {
+        by_blast.entry(blast).or_default().insert(individual);
     }
     let mut out: Vec<BlastEngagement> = blasts
         .iter()
-        .filter_map(|head| {
-            let blast_id = get_s(head, "blast_id")?;
-            let members = by_blast.get(blast_id);
-            let count = |keep: &dyn Fn(&Person) -> bool| {
+        .map(|head| {
+            let members = by_blast.get(head.blast_id.as_str());
+            let count = |keep: &dyn Fn(&Person<'_>) -> bool| {
                 members.into_iter().flatten().filter(|m| people.get(*m).is_some_and(keep)).count() as u64
             };
-            Some(BlastEngagement {
-                blast_id: blast_id.to_owned(),
-                name: get_s(head, "name").unwrap_or_default().to_owned(),
-                sent_at: get_s(head, "sent_at").map(str::to_owned),
-                created_at: get_s(head, "created_at").map(str::to_owned),
-                targets: get_s(head, "targets")
-                    .and_then(|t| serde_json::from_str(t).ok())
-                    .unwrap_or_else(|| serde_json::json!([])),
+            BlastEngagement {
+                blast_id: head.blast_id.clone(),
+                name: head.name.clone(),
+                sent_at: head.sent_at.clone(),
+                created_at: head.created_at.clone(),
+                targets: head.targets.clone(),
                 recipients: members.map_or(0, |m| m.len() as u64),
-                opened: count(&|p| p.blasts_followed.contains(blast_id)),
+                opened: count(&|p| p.blasts_followed.contains(head.blast_id.as_str())),
                 viewed: count(&|p| p.viewed),
                 downloaded: count(&|p| p.downloaded),
-            })
+            }
         })
         .collect();
     out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.blast_id.cmp(&b.blast_id)));
@@ -90,30 +88,30 @@ pub fn of_blasts(blasts: &[Item], recipients: &[Item], individuals: &[Individual
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_dynamodb::types::AttributeValue;
-
     use super::*;
 
-    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
-    }
-    fn s(v: &str) -> AttributeValue {
-        AttributeValue::S(v.into())
+    fn blast(id: &str, name: &str, created_at: &str) -> BlastView {
+        BlastView {
+            blast_id: id.into(),
+            name: name.into(),
+            sent_at: None,
+            created_at: Some(created_at.into()),
+            targets: serde_json::json!([]),
+        }
     }
 
     #[test]
     fn the_funnel_counts_each_recipient_once_and_only_peoples_clicks_open() {
-        let blasts = [
-            item(&[("blast_id", s("b1")), ("name", s("Addendum 3")), ("created_at", s("2026-11-20T10:00:00.000Z"))]),
-            item(&[("blast_id", s("b2")), ("name", s("Bid day")), ("created_at", s("2026-11-25T10:00:00.000Z"))]),
-        ];
+        let blasts =
+            [blast("b1", "Addendum 3", "2026-11-20T10:00:00.000Z"), blast("b2", "Bid day", "2026-11-25T10:00:00.000Z")];
+        let pair = |b: &str, i: &str| (b.to_owned(), i.to_owned());
         let recipients = [
-            item(&[("blast_id", s("b1")), ("individual_id", s("zoe"))]),
-            item(&[("blast_id", s("b1")), ("individual_id", s("sam"))]),
-            item(&[("blast_id", s("b1")), ("individual_id", s("ann"))]),
-            item(&[("blast_id", s("b2")), ("individual_id", s("zoe"))]),
+            pair("b1", "zoe"),
+            pair("b1", "sam"),
+            pair("b1", "ann"),
+            pair("b2", "zoe"),
             // A recipient of a blast whose head is missing (registration unfinished) counts nowhere.
-            item(&[("blast_id", s("b3")), ("individual_id", s("zoe"))]),
+            pair("b3", "zoe"),
         ];
         let summary = |id: &str, sources: &[&str], viewed: u64, downloads: u64, human: bool| IndividualSummary {
             individual_id: id.into(),

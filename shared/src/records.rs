@@ -1,11 +1,9 @@
 //! What the activity reads return: individual summaries (computed from records by
-//! [`crate::summaries`]) and first-access records, parsed from stored items. The query API and the
-//! reports both speak these.
+//! [`crate::summaries`]) and first-access records (read from their items by
+//! [`crate::store::records::access_record`]). The query API and the reports both speak these.
 
 use jiff::tz::TimeZone;
 use serde::Serialize;
-
-use crate::store::{Item, get_bool, get_n, get_s};
 
 /// One individual's activity in one job (the Activity tab's row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +40,21 @@ pub struct IndividualSummary {
     /// Whether any access of this individual was human.
     #[serde(skip)]
     pub human: bool,
+}
+
+/// One blast's head as its engagement reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlastView {
+    /// The blast.
+    pub blast_id: String,
+    /// Its display name.
+    pub name: String,
+    /// When the e-mail went out, when the sender said so.
+    pub sent_at: Option<String>,
+    /// When the blast was registered.
+    pub created_at: Option<String>,
+    /// What its links open: `[{kind, id, name, action}]`.
+    pub targets: serde_json::Value,
 }
 
 /// One first-access record: an individual's first (and latest) access of one kind to one object.
@@ -124,19 +137,6 @@ pub struct RecipientView {
     pub blast_id: String,
 }
 
-fn text(item: &Item, name: &str) -> String {
-    get_s(item, name).unwrap_or_default().to_owned()
-}
-
-fn optional(item: &Item, name: &str) -> Option<String> {
-    get_s(item, name).filter(|v| !v.is_empty()).map(str::to_owned)
-}
-
-/// Stored sources (`login`, `blast:{id}`) as shown: `login` or the blast id.
-fn source_view(stored: &str) -> String {
-    stored.strip_prefix("blast:").unwrap_or(stored).to_owned()
-}
-
 /// A stored UTC time in `zone`, with its offset; `None` when absent or unreadable.
 fn local(utc: &str, zone: &TimeZone) -> Option<String> {
     utc.parse::<jiff::Timestamp>().ok().map(|ts| crate::time::local_with_offset(ts, zone))
@@ -157,56 +157,5 @@ impl AccessRecord {
         self.first_at_local = local(&self.first_at, zone);
         self.last_at_local = local(&self.last_at, zone);
         self
-    }
-
-    /// Parses a first-access item.
-    pub fn from_item(item: &Item) -> Self {
-        AccessRecord {
-            job_id: text(item, "job_id"),
-            individual_id: text(item, "individual_id"),
-            name: text(item, "name"),
-            email: optional(item, "email"),
-            company_name: optional(item, "company_name"),
-            activity: text(item, "activity"),
-            object: ObjectView {
-                kind: text(item, "object_kind"),
-                id: text(item, "object_id"),
-                name: text(item, "object_name"),
-            },
-            section: optional(item, "section_id").map(|id| SectionView { id, name: text(item, "section_name") }),
-            first_at: text(item, "first_at"),
-            last_at: text(item, "last_at"),
-            count: get_n(item, "count"),
-            source: source_view(&text(item, "source")),
-            device: optional(item, "device"),
-            automated: get_bool(item, "automated"),
-            automated_reason: optional(item, "automated_reason"),
-            confidence: optional(item, "confidence"),
-            sources: {
-                // Records kept from before `sources` was kept hold their one `source`.
-                let mut all: Vec<String> = match item.get("sources").map(|v| v.as_ss()) {
-                    Some(Ok(set)) => set.iter().map(|s| source_view(s)).collect(),
-                    _ => vec![source_view(&text(item, "source"))],
-                };
-                all.retain(|s| !s.is_empty());
-                all.sort();
-                all.dedup();
-                all
-            },
-            first_at_local: None,
-            last_at_local: None,
-        }
-    }
-}
-
-impl RecipientView {
-    /// Parses a blast recipient item.
-    pub fn from_item(item: &Item) -> Self {
-        RecipientView {
-            individual_id: text(item, "individual_id"),
-            email: text(item, "email"),
-            name: text(item, "name"),
-            blast_id: text(item, "blast_id"),
-        }
     }
 }

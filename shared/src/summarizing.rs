@@ -3,8 +3,9 @@
 
 use crate::Result;
 use crate::ids::Id;
-use crate::records::{AccessRecord, IndividualSummary};
+use crate::records::IndividualSummary;
 use crate::store::DynamoStore;
+use crate::store::records::access_record;
 use crate::summaries::Summarizer;
 
 /// The summaries of the individuals of `job` (or of one `individual`): people's records, and
@@ -18,7 +19,7 @@ pub async fn job_summaries(
 ) -> Result<Vec<IndividualSummary>> {
     let read = |scanners: bool| {
         Box::pin(store.fold_records(planroom, job, individual, scanners, Summarizer::default, |part, item| {
-            part.add(&AccessRecord::from_item(item));
+            part.add(&access_record(item));
         }))
     };
     let mut parts = read(false).await?;

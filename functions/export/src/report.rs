@@ -11,6 +11,7 @@ use shared::job::Job;
 use shared::records::{AccessRecord, IndividualSummary};
 use shared::store::DynamoStore;
 use shared::store::page::PageArgs;
+use shared::store::records::access_record;
 use shared::summaries::{self, IndividualOrder};
 use shared::summarizing;
 use shared::{Result, time};
@@ -117,7 +118,7 @@ impl RecordPages<'_> {
                 None => self.done = true,
             }
             if !page.items.is_empty() {
-                return Ok(Some(page.items.iter().map(AccessRecord::from_item).collect()));
+                return Ok(Some(page.items.iter().map(access_record).collect()));
             }
         }
         Ok(None)

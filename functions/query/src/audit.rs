@@ -9,11 +9,12 @@ use shared::activity::{Activity, ObjectKind};
 use shared::caller::Caller;
 use shared::cursor;
 use shared::records::AccessRecord;
-use shared::store::{Item, get_s};
+
 use shared::user_activity::window;
 use shared::{Error, Result, http, time};
 
 use crate::{App, list_answer, params, phases};
+use shared::store::records::access_record;
 
 /// The audit filters; each present one must match.
 #[derive(Debug, Default)]
@@ -69,28 +70,25 @@ impl Filters {
         format!("{self:?}")
     }
 
-    fn keep(&self, item: &Item) -> bool {
-        let eq =
-            |attr: &str, want: &Option<String>| want.as_ref().is_none_or(|w| get_s(item, attr) == Some(w.as_str()));
-        let source_ok = self.source.as_ref().is_none_or(|want| {
-            let stored = get_s(item, "source").unwrap_or_default();
-            match want.as_str() {
-                "login" => stored == "login",
-                "blast" => stored.starts_with("blast:"),
-                blast => stored.strip_prefix("blast:") == Some(blast),
-            }
+    fn keep(&self, record: &AccessRecord) -> bool {
+        let eq = |got: Option<&str>, want: &Option<String>| want.as_ref().is_none_or(|w| got == Some(w.as_str()));
+        let source_ok = self.source.as_ref().is_none_or(|want| match want.as_str() {
+            "login" => record.source == "login",
+            // Records show a blast's id where they store `blast:{id}`.
+            "blast" => record.source != "login" && record.source != "client",
+            blast => record.source == blast,
         });
         let company_ok = self
             .company
             .as_ref()
-            .is_none_or(|want| get_s(item, "company_name").is_some_and(|c| c.trim().to_lowercase() == *want));
-        eq("job_id", &self.job_id)
-            && eq("individual_id", &self.individual_id)
-            && eq("email", &self.email)
-            && eq("object_id", &self.object_id)
-            && eq("device", &self.device)
-            && self.activity.is_none_or(|a| get_s(item, "activity") == Some(a.as_str()))
-            && self.object_kind.is_none_or(|k| get_s(item, "object_kind") == Some(k.as_str()))
+            .is_none_or(|want| record.company_name.as_ref().is_some_and(|c| c.trim().to_lowercase() == *want));
+        eq(Some(&record.job_id), &self.job_id)
+            && eq(Some(&record.individual_id), &self.individual_id)
+            && eq(record.email.as_deref(), &self.email)
+            && eq(Some(&record.object.id), &self.object_id)
+            && eq(record.device.as_deref(), &self.device)
+            && self.activity.is_none_or(|a| record.activity == a.as_str())
+            && self.object_kind.is_none_or(|k| record.object.kind == k.as_str())
             && source_ok
             && company_ok
     }
@@ -134,10 +132,12 @@ pub async fn list(app: &App, caller: &Caller, req: &Request) -> Result<Response<
     let phase_count = u32::try_from(months.len() * parts.len()).unwrap_or(u32::MAX);
     let (items, next) = phases::read(phase_count, start, limit, |phase, args| {
         let (month, automated) = (&months[phase as usize / parts.len()], parts[phase as usize % parts.len()]);
-        app.store.audit_month(&caller.planroom, month, automated, (&from_text, &to_text), args, |i| filters.keep(i))
+        app.store.audit_month(&caller.planroom, month, automated, (&from_text, &to_text), args, |i| {
+            filters.keep(&access_record(i))
+        })
     })
     .await?;
-    let records: Vec<AccessRecord> = items.iter().map(AccessRecord::from_item).collect();
+    let records: Vec<AccessRecord> = items.iter().map(access_record).collect();
     Ok(list_answer(&records, next.map(|c| cursor::encode(&app.keys, &scope, c))))
 }
 

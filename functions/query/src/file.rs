@@ -12,6 +12,7 @@ use shared::records::AccessRecord;
 use shared::{Result, http};
 
 use crate::{App, params, phases, visible_job};
+use shared::store::records::access_record;
 
 /// `GET /v1/jobs/{job_id}/files/{file_id}/activity`: a page of `accessed` (first accesses of the
 /// file, by individual), then of `not_accessed` (the job's blast recipients with no human access to
@@ -37,7 +38,7 @@ pub async fn activity(app: &App, caller: &Caller, req: &Request) -> Result<Respo
             (items, next, not_from)
         }
     };
-    let accessed: Vec<AccessRecord> = items.iter().map(|i| AccessRecord::from_item(i).localized(&zone)).collect();
+    let accessed: Vec<AccessRecord> = items.iter().map(|i| access_record(i).localized(&zone)).collect();
     let (not_accessed, next) = match not_from {
         Some(after) if accessed.len() < limit => {
             let accessors = app.store.accessors_of_object(&caller.planroom, &job, ObjectKind::File, &file).await?;

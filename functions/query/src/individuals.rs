@@ -11,6 +11,7 @@ use shared::summarizing;
 use shared::{Error, Result, http};
 
 use crate::{App, list_answer, params, phases, visible_job};
+use shared::store::records::access_record;
 
 /// `GET /v1/jobs/{job_id}/activity/individuals`: people with a human access; with
 /// `include_automated=true`, then those only scanners touched. Computed from the job's records.
@@ -65,7 +66,7 @@ pub async fn detail(app: &App, caller: &Caller, req: &Request) -> Result<Respons
         app.store.accesses(&caller.planroom, &job, Some(individual.as_str()), phase == 1, args)
     })
     .await?;
-    let items: Vec<AccessRecord> = items.iter().map(|i| AccessRecord::from_item(i).localized(&zone)).collect();
+    let items: Vec<AccessRecord> = items.iter().map(|i| access_record(i).localized(&zone)).collect();
     let next_cursor = next.map(|c| cursor::encode(&app.keys, &scope, c));
     Ok(http::json(StatusCode::OK, &json!({ "individual": summary, "items": items, "next_cursor": next_cursor })))
 }

@@ -14,22 +14,18 @@ use std::collections::HashMap;
 
 use aws_lambda_events::event::dynamodb::Event;
 use jiff::{SignedDuration, Timestamp};
-use shared::activity::{Activity, ObjectKind};
 use shared::config::{self, ConfigError};
-use shared::event::{EventInput, ObjectRef};
 use shared::first_access::{self, Capture, Source};
 use shared::hit_judgement::{self, Context, Windows};
-use shared::ids::{Id, Name};
-use shared::individual::{Email, Individual};
+use shared::ids::Id;
 use shared::judgement::{Confidence, Judgement};
-use shared::store::hits::seen_hit;
-use shared::store::log::hit_mark;
+use shared::store::hits::{self, JudgedRow, LoggedHit};
 use shared::store::records::Once;
-use shared::store::{self, DynamoStore, Item, get_bool, get_s};
+use shared::store::{self, DynamoStore, Item};
 use shared::user_activity::ActivitySettings;
 use shared::user_activity::log::RowKey;
-use shared::user_activity::partition;
-use shared::{Error, Result};
+
+use shared::Result;
 
 /// What the judge needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -58,15 +54,11 @@ impl Judge {
     pub async fn process(&self, items: &[Item]) -> Result<()> {
         let mut crowds = Crowds::default();
         for item in items {
-            let Some(planroom) = get_s(item, "pk").and_then(partition::planroom_of) else { continue };
-            if item.contains_key("landing_of") {
-                self.confirm(&planroom, item).await?;
-            } else if let Some(mark) = hit_mark(item) {
-                if mark.pending {
-                    self.decide(&planroom, item, mark.sent_at, &mut crowds).await?;
-                } else {
-                    self.count(&planroom, item, &judgement_of(item)).await?;
-                }
+            match hits::judged_row(item)? {
+                Some(JudgedRow::Landing { of }) => self.confirm(&of).await?,
+                Some(JudgedRow::Hit(hit)) if hit.pending => self.decide(&hit, &mut crowds).await?,
+                Some(JudgedRow::Hit(hit)) => self.count(&hit, &hit.judgement).await?,
+                None => {}
             }
         }
         Ok(())
@@ -74,151 +66,94 @@ impl Judge {
 
     /// Decides a pending hit from the hits around it, moves the other hits of a burst it reveals,
     /// and counts it.
-    async fn decide(&self, planroom: &Id, item: &Item, sent_at: Option<Timestamp>, crowds: &mut Crowds) -> Result<()> {
-        let hit = seen_hit(item).ok_or_else(|| Error::internal("judging a hit", "its row is incomplete"))?;
-        let owner = text(item, "owner")?;
+    async fn decide(&self, hit: &LoggedHit, crowds: &mut Crowds) -> Result<()> {
+        let seen = hit.seen();
         let span = self.windows.burst_window;
-        let around = self.store.hits_around(planroom, owner, hit.at - span, hit.at + span).await?;
-        let source = text(item, "source")?;
-        let blast = match hit_judgement::looks_for_blast_burst(&self.windows, sent_at, hit.at) {
-            true => crowds.around(&self.store, &self.windows, planroom, source, hit.at).await?,
+        let owner = &hit.individual.id;
+        let around = self.store.hits_around(&hit.planroom, owner, seen.at - span, seen.at + span).await?;
+        let blast = match hit_judgement::looks_for_blast_burst(&self.windows, hit.sent_at, seen.at) {
+            true => crowds.around(&self.store, &self.windows, &hit.planroom, &hit.source(), seen.at).await?,
             false => 0,
         };
         let context = Context {
-            hit: &hit,
-            sent_at,
+            hit: &seen,
+            sent_at: hit.sent_at,
             around: &around.hits,
-            confirmed: around.confirmed.contains(&hit.id),
+            confirmed: around.confirmed.contains(&seen.id),
             blast_recipients: blast,
         };
         let verdict = hit_judgement::judge(&self.windows, &context);
-        let key = row_key(item);
         if verdict.judgement.is_automated() {
             for member in &verdict.reclassify {
-                self.move_hit(planroom, &RowKey { pk: key.pk.clone(), sk: member.clone() }, &verdict.judgement).await?;
+                let key = RowKey { pk: hit.key.pk.clone(), sk: member.clone() };
+                self.move_hit(&key, &verdict.judgement).await?;
             }
             // Judged in its row first; a row another judgement changed first is counted as it says.
-            self.store.judge_row(&key, &verdict.judgement, false).await?;
-            let judged = self.store.log_row(&key).await?.unwrap_or_else(|| item.clone());
-            return self.count(planroom, &judged, &judgement_of(&judged)).await;
+            self.store.judge_row(&hit.key, &verdict.judgement, false).await?;
+            let judged = self.store.logged_hit(&hit.key).await?.unwrap_or_else(|| hit.clone());
+            return self.count(&judged, &judged.judgement).await;
         }
         tracing::info!(
-            hit = hit.id,
+            hit = seen.id,
             confidence = verdict.judgement.confidence.as_str(),
             "tracked-link hit judged a person's"
         );
-        self.count(planroom, item, &verdict.judgement).await
+        self.count(hit, &verdict.judgement).await
     }
 
-    /// A landing page confirmed its hit: one that timing alone marked a machine's becomes a
-    /// person's (a burst stays a machine's). A pending hit finds the confirmation when judged.
-    async fn confirm(&self, planroom: &Id, landing: &Item) -> Result<()> {
-        let key = RowKey { pk: text(landing, "pk")?.to_owned(), sk: text(landing, "landing_of")?.to_owned() };
-        let Some(hit) = self.store.log_row(&key).await? else { return Ok(()) };
-        let reason = get_s(&hit, "automated_reason").unwrap_or_default();
-        if get_bool(&hit, "automated") && !hit_judgement::confirmation_overrides(reason) {
+    /// A landing page confirmed the hit at `key`: one that timing alone marked a machine's becomes
+    /// a person's (a burst stays a machine's). A pending hit finds the confirmation when judged.
+    async fn confirm(&self, key: &RowKey) -> Result<()> {
+        let Some(hit) = self.store.logged_hit(key).await? else { return Ok(()) };
+        let reason = hit.judgement.automated.as_deref().unwrap_or_default();
+        if hit.judgement.is_automated() && !hit_judgement::confirmation_overrides(reason) {
             return Ok(());
         }
         let person = Judgement::human(Confidence::High);
-        if get_bool(&hit, "automated") {
-            self.store.judge_row(&key, &person, true).await?;
+        if hit.judgement.is_automated() {
+            self.store.judge_row(key, &person, true).await?;
             tracing::info!(hit = key.sk, was = reason, "a landing page confirmed a hit: moved to the person's record");
-            self.withdraw(planroom, &hit, &judgement_of(&hit)).await?;
+            self.withdraw(&hit, &hit.judgement).await?;
         }
         // Counted in the person's record now, if it was not: the hit's own turn finds it there.
-        self.count(planroom, &hit, &person).await
+        self.count(&hit, &person).await
     }
 
     /// Moves a hit of a burst to the automated record: taken back from the person's record if it
     /// was counted there, counted in the automated one (where its own turn, if to come, finds it).
-    async fn move_hit(&self, planroom: &Id, key: &RowKey, burst: &Judgement) -> Result<()> {
-        let Some(hit) = self.store.log_row(key).await? else { return Ok(()) };
-        let reason = get_s(&hit, "automated_reason");
-        if get_bool(&hit, "automated") && reason != burst.automated.as_deref() {
+    async fn move_hit(&self, key: &RowKey, burst: &Judgement) -> Result<()> {
+        let Some(hit) = self.store.logged_hit(key).await? else { return Ok(()) };
+        if hit.judgement.is_automated() && hit.judgement.automated != burst.automated {
             return Ok(()); // a machine's already, for a reason of its own
         }
         self.store.judge_row(key, burst, false).await?;
         tracing::info!(hit = key.sk, "a hit of a burst moved to the automated record");
-        self.withdraw(planroom, &hit, &Judgement::human(Confidence::Medium)).await?;
-        self.count(planroom, &hit, burst).await
+        self.withdraw(&hit, &Judgement::human(Confidence::Medium)).await?;
+        self.count(&hit, burst).await
     }
 
     /// Counts a hit in its record (the person's or the automated one, as `judgement` says), at
     /// most once: the update is marked with the hit's key.
-    async fn count(&self, planroom: &Id, item: &Item, judgement: &Judgement) -> Result<()> {
-        let hit = HitCapture::of(item)?;
-        let capture = hit.capture(planroom, judgement);
+    async fn count(&self, hit: &LoggedHit, judgement: &Judgement) -> Result<()> {
+        let source = Source::Blast(hit.blast.clone());
+        let events = std::slice::from_ref(&hit.event);
+        let capture =
+            Capture { planroom: &hit.planroom, individual: &hit.individual, source: &source, judgement, events };
         let update = first_access::updates(&capture, &[0]).remove(0);
-        let applied = self.store.apply_record(&capture, &update, Once(text(item, "event_key")?)).await?;
+        let applied = self.store.apply_record(&capture, &update, Once(&hit.event_key)).await?;
         tracing::info!(applied = ?applied, automated = judgement.is_automated(), "tracked-link hit recorded");
         Ok(())
     }
 
     /// Takes a hit back from the record `judgement` put it in, if it is counted there (its mark).
-    async fn withdraw(&self, planroom: &Id, item: &Item, judgement: &Judgement) -> Result<()> {
-        let hit = HitCapture::of(item)?;
-        let capture = hit.capture(planroom, judgement);
-        let key = capture.record_key(&hit.events[0]);
-        self.store.withdraw_from_record(&key, 1, Some(text(item, "event_key")?)).await
+    async fn withdraw(&self, hit: &LoggedHit, judgement: &Judgement) -> Result<()> {
+        let source = Source::Blast(hit.blast.clone());
+        let events = std::slice::from_ref(&hit.event);
+        let capture =
+            Capture { planroom: &hit.planroom, individual: &hit.individual, source: &source, judgement, events };
+        let key = capture.record_key(&hit.event);
+        self.store.withdraw_from_record(&key, 1, Some(&hit.event_key)).await
     }
-}
-
-/// A hit row as a capture of one event.
-struct HitCapture {
-    individual: Individual,
-    source: Source,
-    events: [EventInput; 1],
-}
-
-impl HitCapture {
-    fn of(item: &Item) -> Result<HitCapture> {
-        let incomplete = |what: &str| Error::internal("recording a hit", format!("its row has no valid {what}"));
-        let email = get_s(item, "user_email").and_then(|e| Email::parse(e).ok());
-        let individual = Individual {
-            id: text(item, "owner")?.to_owned(),
-            email,
-            name: Name::parse("name", get_s(item, "user_name").unwrap_or_default()).unwrap_or_default(),
-            company_name: get_s(item, "company_name").and_then(|c| Name::parse("company_name", c).ok()),
-        };
-        let blast = text(item, "source")?.strip_prefix("blast:").ok_or_else(|| incomplete("source"))?;
-        let event = EventInput {
-            event_id: None,
-            job: Id::parse("job", text(item, "job_id")?)?,
-            activity: Activity::parse(text(item, "event_subtype")?).ok_or_else(|| incomplete("action"))?,
-            object: ObjectRef {
-                kind: ObjectKind::parse(text(item, "object_kind")?).ok_or_else(|| incomplete("target kind"))?,
-                id: Id::parse("target", text(item, "object_id")?)?,
-                name: Name::parse("name", get_s(item, "object_name").unwrap_or_default()).unwrap_or_default(),
-            },
-            section: None,
-            url: None,
-            device: None,
-            at: text(item, "event_timestamp")?.parse().map_err(|_| incomplete("time"))?,
-            client_time: false,
-        };
-        Ok(HitCapture { individual, source: Source::Blast(Id::parse("blast", blast)?), events: [event] })
-    }
-
-    fn capture<'a>(&'a self, planroom: &'a Id, judgement: &'a Judgement) -> Capture<'a> {
-        Capture { planroom, individual: &self.individual, source: &self.source, judgement, events: &self.events }
-    }
-}
-
-/// The judgement a row holds.
-fn judgement_of(item: &Item) -> Judgement {
-    let confidence = Confidence::parse(get_s(item, "confidence").unwrap_or_default());
-    match get_s(item, "automated_reason").filter(|_| get_bool(item, "automated")) {
-        Some(reason) => Judgement::automated(reason, confidence),
-        None => Judgement::human(confidence),
-    }
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str> {
-    get_s(item, name).ok_or_else(|| Error::internal("judging a hit", format!("its row has no {name}")))
-}
-
-fn row_key(item: &Item) -> RowKey {
-    shared::store::log::row_key_of(item)
 }
 
 /// A blast's hits read for a span of time: `(from, to, [(owner, at)])`.

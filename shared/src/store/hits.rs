@@ -10,12 +10,122 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::retry::{self, condition_failed, send, send_ok};
 use super::{DynamoStore, Item, get_bool, get_s, s};
+use crate::activity::{Activity, ObjectKind};
+use crate::event::{EventInput, ObjectRef};
 use crate::hit_judgement::SeenHit;
-use crate::ids::Id;
+use crate::ids::{Id, Name};
+use crate::individual::{Email, Individual};
 use crate::judgement::Judgement;
 use crate::user_activity::log::RowKey;
 use crate::user_activity::partition;
-use crate::{Result, time};
+use crate::{Error, Result, time};
+
+/// A row of the log the judge of tracked-link hits works on.
+#[derive(Debug, Clone)]
+pub enum JudgedRow {
+    /// A tracked-link hit.
+    Hit(Box<LoggedHit>),
+    /// A landing page's confirmation of the hit at `of` (the row's key).
+    Landing {
+        /// The hit's row.
+        of: RowKey,
+    },
+}
+
+/// A tracked-link hit as its row holds it.
+#[derive(Debug, Clone)]
+pub struct LoggedHit {
+    /// Its row.
+    pub key: RowKey,
+    /// The planroom.
+    pub planroom: Id,
+    /// Its key (32 hex digits): what marks the record updates it makes.
+    pub event_key: String,
+    /// The recipient.
+    pub individual: Individual,
+    /// The blast whose link it followed.
+    pub blast: Id,
+    /// The hit as one captured event (job, activity, object, time).
+    pub event: EventInput,
+    /// How it is judged so far.
+    pub judgement: Judgement,
+    /// Whether it waits for the judge (the redirect judged nothing).
+    pub pending: bool,
+    /// When its blast was sent.
+    pub sent_at: Option<Timestamp>,
+}
+
+impl LoggedHit {
+    /// The hit as the judge weighs it among others.
+    pub fn seen(&self) -> SeenHit {
+        SeenHit {
+            id: self.key.sk.clone(),
+            at: self.event.at,
+            link: format!(
+                "{}#{}#{}",
+                self.event.activity.as_str(),
+                self.event.object.kind.as_str(),
+                self.event.object.id
+            ),
+            automated: self.judgement.is_automated(),
+        }
+    }
+
+    /// Its source as stored: `blast:{id}`.
+    pub fn source(&self) -> String {
+        format!("blast:{}", self.blast.as_str())
+    }
+}
+
+/// The row `item` as the judge reads it: `None` for rows that are not its (neither a hit nor a
+/// landing page), an error for a hit row it cannot read.
+pub fn judged_row(item: &Item) -> Result<Option<JudgedRow>> {
+    let key = super::log::row_key_of(item);
+    if let Some(of) = get_s(item, "landing_of") {
+        return Ok(Some(JudgedRow::Landing { of: RowKey { pk: key.pk, sk: of.to_owned() } }));
+    }
+    let Some(mark) = super::log::hit_mark(item) else { return Ok(None) };
+    let incomplete = |what: &str| Error::internal("reading a hit", format!("its row {key:?} has no valid {what}"));
+    let text = |name: &str| get_s(item, name).ok_or_else(|| incomplete(name));
+    let planroom = partition::planroom_of(&key.pk).ok_or_else(|| incomplete("partition"))?;
+    let blast = text("source")?.strip_prefix("blast:").ok_or_else(|| incomplete("source"))?;
+    let individual = Individual {
+        id: text("owner")?.to_owned(),
+        email: get_s(item, "user_email").and_then(|e| Email::parse(e).ok()),
+        name: Name::parse("name", get_s(item, "user_name").unwrap_or_default()).unwrap_or_default(),
+        company_name: get_s(item, "company_name").and_then(|c| Name::parse("company_name", c).ok()),
+    };
+    let event = EventInput {
+        event_id: None,
+        job: Id::parse("job", text("job_id")?)?,
+        activity: Activity::parse(text("event_subtype")?).ok_or_else(|| incomplete("action"))?,
+        object: ObjectRef {
+            kind: ObjectKind::parse(text("object_kind")?).ok_or_else(|| incomplete("target kind"))?,
+            id: Id::parse("target", text("object_id")?)?,
+            name: Name::parse("name", get_s(item, "object_name").unwrap_or_default()).unwrap_or_default(),
+        },
+        section: None,
+        url: None,
+        device: None,
+        at: text("event_timestamp")?.parse().map_err(|_| incomplete("time"))?,
+        client_time: false,
+    };
+    let judgement = match get_s(item, "automated_reason").filter(|_| get_bool(item, "automated")) {
+        Some(reason) => Judgement::automated(reason, mark.confidence),
+        None => Judgement::human(mark.confidence),
+    };
+    Ok(Some(JudgedRow::Hit(Box::new(LoggedHit {
+        planroom,
+        event_key: text("event_key")?.to_owned(),
+        individual,
+        blast: Id::parse("blast", blast)?,
+        event,
+        judgement,
+        pending: mark.pending,
+        sent_at: mark.sent_at,
+        key,
+    }))))
+}
 
 /// A recipient's log around a hit: their hits, and the hits their landing pages confirmed.
 #[derive(Debug, Clone, Default)]
@@ -106,8 +216,16 @@ impl DynamoStore {
             .collect())
     }
 
+    /// A hit of the log (strongly consistent); `None` when there is no such hit.
+    pub async fn logged_hit(&self, key: &RowKey) -> Result<Option<LoggedHit>> {
+        Ok(match self.log_row(key).await?.as_ref().map(judged_row).transpose()?.flatten() {
+            Some(JudgedRow::Hit(hit)) => Some(*hit),
+            _ => None,
+        })
+    }
+
     /// A row of the log (strongly consistent).
-    pub async fn log_row(&self, key: &RowKey) -> Result<Option<Item>> {
+    async fn log_row(&self, key: &RowKey) -> Result<Option<Item>> {
         let get = self
             .client
             .get_item()

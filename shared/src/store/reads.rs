@@ -13,7 +13,7 @@ use super::retry::send_ok;
 use super::{DynamoStore, Item, get_s, s};
 use crate::activity::ObjectKind;
 use crate::ids::Id;
-use crate::records::RecipientView;
+use crate::records::{BlastView, RecipientView};
 use crate::table::{MONTH_INDEX, OBJECT_INDEX};
 use crate::{Result, keys};
 
@@ -157,7 +157,7 @@ impl DynamoStore {
             .job_items(planroom, job, keys::RECIPIENT_PREFIX, &["individual_id", "email", "name", "blast_id"])
             .await?
         {
-            let recipient = RecipientView::from_item(&item);
+            let recipient = recipient_view(&item);
             if blasts.contains(&recipient.blast_id) && seen.insert(recipient.individual_id.clone()) {
                 out.push(recipient);
             }
@@ -202,7 +202,7 @@ impl DynamoStore {
             let page = query.clone().set_exclusive_start_key(start.take());
             let answer = send_ok("reading a job's blast recipients", || page.clone().send()).await?;
             for item in answer.items.unwrap_or_default() {
-                let recipient = RecipientView::from_item(&item);
+                let recipient = recipient_view(&item);
                 let repeated = out.last().is_some_and(|last| last.individual_id == recipient.individual_id);
                 if blasts.contains(&recipient.blast_id) && !repeated && !skip.contains(&recipient.individual_id) {
                     if out.len() == limit {
@@ -219,16 +219,34 @@ impl DynamoStore {
         }
     }
 
-    /// A job's blast heads and blast recipients, what the blasts' engagement is computed from
-    /// with the job's summaries ([`crate::engagement`]): two Queries of the job's partition, side by
-    /// side, each paged through.
-    pub async fn engagement_items(&self, planroom: &Id, job: &Id) -> Result<(Vec<Item>, Vec<Item>)> {
+    /// A job's blast heads and its recipients' `(blast, individual)`, what the blasts'
+    /// engagement is computed from with the job's summaries ([`crate::engagement`]): two Queries
+    /// of the job's partition, side by side, each paged through.
+    pub async fn engagement_items(&self, planroom: &Id, job: &Id) -> Result<(Vec<BlastView>, Vec<(String, String)>)> {
         // Boxed: SDK futures side by side would otherwise sit on the caller's stack.
         let blasts = ["blast_id", "name", "sent_at", "created_at", "targets"];
-        tokio::try_join!(
+        let (heads, recipients) = tokio::try_join!(
             Box::pin(self.job_items(planroom, job, keys::BLAST_PREFIX, &blasts)),
             Box::pin(self.job_items(planroom, job, keys::RECIPIENT_PREFIX, &["individual_id", "blast_id"])),
-        )
+        )?;
+        let text = |item: &Item, name: &str| get_s(item, name).map(str::to_owned);
+        let heads = heads
+            .iter()
+            .filter_map(|head| {
+                Some(BlastView {
+                    blast_id: text(head, "blast_id")?,
+                    name: text(head, "name").unwrap_or_default(),
+                    sent_at: text(head, "sent_at"),
+                    created_at: text(head, "created_at"),
+                    targets: text(head, "targets")
+                        .and_then(|t| serde_json::from_str(&t).ok())
+                        .unwrap_or_else(|| serde_json::json!([])),
+                })
+            })
+            .collect();
+        let members =
+            recipients.iter().filter_map(|r| Some((text(r, "blast_id")?, text(r, "individual_id")?))).collect();
+        Ok((heads, members))
     }
 
     /// The job partition's items under a sort-key prefix, with only the `attributes` (each
@@ -289,6 +307,17 @@ impl DynamoStore {
             }
         }
         Ok(page)
+    }
+}
+
+/// A blast recipient item as the reads answer it.
+fn recipient_view(item: &Item) -> RecipientView {
+    let text = |name: &str| get_s(item, name).unwrap_or_default().to_owned();
+    RecipientView {
+        individual_id: text("individual_id"),
+        email: text("email"),
+        name: text("name"),
+        blast_id: text("blast_id"),
     }
 }
 

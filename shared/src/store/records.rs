@@ -28,6 +28,7 @@ use jiff::Timestamp;
 use super::retry::{self, condition_failed, item_found, send, send_ok};
 use super::{DynamoStore, Item, get_n, get_s, n, s};
 use crate::first_access::{Capture, ItemKey, RecordState, RecordUpdate};
+use crate::records::{AccessRecord, ObjectView, SectionView};
 use crate::{Error, Result, keys, time};
 
 /// Attributes of a record that never change once it exists: the only ones its indexes hold.
@@ -255,6 +256,48 @@ impl DynamoStore {
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
     }
+}
+
+/// A first-access item as the reads answer it.
+pub fn access_record(item: &Item) -> AccessRecord {
+    let text = |name: &str| get_s(item, name).unwrap_or_default().to_owned();
+    let optional = |name: &str| get_s(item, name).filter(|v| !v.is_empty()).map(str::to_owned);
+    AccessRecord {
+        job_id: text("job_id"),
+        individual_id: text("individual_id"),
+        name: text("name"),
+        email: optional("email"),
+        company_name: optional("company_name"),
+        activity: text("activity"),
+        object: ObjectView { kind: text("object_kind"), id: text("object_id"), name: text("object_name") },
+        section: optional("section_id").map(|id| SectionView { id, name: text("section_name") }),
+        first_at: text("first_at"),
+        last_at: text("last_at"),
+        count: get_n(item, "count"),
+        source: source_view(&text("source")),
+        device: optional("device"),
+        automated: super::get_bool(item, "automated"),
+        automated_reason: optional("automated_reason"),
+        confidence: optional("confidence"),
+        sources: {
+            // Records kept from before `sources` was kept hold their one `source`.
+            let mut all: Vec<String> = match item.get("sources").map(|v| v.as_ss()) {
+                Some(Ok(set)) => set.iter().map(|s| source_view(s)).collect(),
+                _ => vec![source_view(&text("source"))],
+            };
+            all.retain(|s| !s.is_empty());
+            all.sort();
+            all.dedup();
+            all
+        },
+        first_at_local: None,
+        last_at_local: None,
+    }
+}
+
+/// A stored source (`login`, `blast:{id}`, `client`) as shown: the blast's id for a blast.
+fn source_view(stored: &str) -> String {
+    stored.strip_prefix("blast:").unwrap_or(stored).to_owned()
 }
 
 /// The item of `update`'s record as its first update creates it, with `count` accesses: what bulk
