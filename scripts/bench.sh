@@ -21,6 +21,10 @@ echo "== a job e-mail scanners walked: 5,000 recipients x 20 links, 100 people; 
 $bench load-scanned --job bench-scanned --recipients 5000 --links 20 --people 100
 $bench page-cost --job bench-scanned
 
+echo "== coverage of a big bid: 200 bidders x 30 files in one call"
+$bench load-bid --job bench-cov --bidders 200 --files 30
+$bench coverage --job bench-cov
+
 echo "== report generation (writers + S3 multipart upload) at two sizes"
 for rows in 20000 200000; do
   for format in csv pdf; do

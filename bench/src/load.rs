@@ -47,7 +47,7 @@ pub fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn event(job: &Id, file: usize, at: jiff::Timestamp) -> Fallible<EventInput> {
+pub fn event(job: &Id, file: usize, at: jiff::Timestamp) -> Fallible<EventInput> {
     Ok(EventInput {
         event_id: None,
         job: job.clone(),
@@ -66,7 +66,7 @@ fn event(job: &Id, file: usize, at: jiff::Timestamp) -> Fallible<EventInput> {
 }
 
 /// The record items of `events` captured by `who` from `source`, as `judgement` says, each counted once.
-fn record_items(
+pub fn record_items(
     planroom: &Id,
     who: &Individual,
     source: &Source,
@@ -78,7 +78,7 @@ fn record_items(
     first_access::updates(&capture, &all).iter().map(|u| record_item(&capture, u, 1)).collect()
 }
 
-fn person(i: usize) -> Fallible<Individual> {
+pub fn person(i: usize) -> Fallible<Individual> {
     Ok(Individual::by_email(
         Email::parse(&format!("person{i:05}@company{}.test", i % 50))?,
         Name::parse("name", &format!("Person {i:05}"))?,
@@ -136,7 +136,7 @@ pub async fn scanned_job(store: &DynamoStore, job: &str, recipients: usize, link
 }
 
 /// Writes items 25 a request, 4 requests at a time.
-async fn write_all(store: &DynamoStore, items: Vec<Item>) -> Fallible {
+pub async fn write_all(store: &DynamoStore, items: Vec<Item>) -> Fallible {
     let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
     futures::stream::iter(chunks.into_iter().map(|chunk| write(store, chunk)))
         .buffer_unordered(4)

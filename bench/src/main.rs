@@ -8,6 +8,8 @@
 //! - `load --job J --individuals N --records M`: loads a job's activity directly (BatchWriteItem);
 //! - `load-scanned --job J --recipients R --links L --people P`: a job e-mail scanners walked;
 //! - `page-cost --job J`: items DynamoDB reads for a page of 50 of each read path of that job;
+//! - `load-bid --job J --bidders B --files F`, `coverage --job J`: a bid's blasts and views, and
+//!   what its coverage matrix costs (requests, items, read units, time through a dev server);
 //! - `list --job J`: pages of the Activity tab through the API, with requests and read units a page;
 //! - `export --job J --format csv|pdf`: generates a detailed report with the worker; rows per second
 //!   and the process's peak memory;
@@ -19,6 +21,7 @@
 mod activity;
 mod cost;
 mod counter;
+mod coverage;
 mod http;
 mod load;
 
@@ -76,6 +79,8 @@ async fn main() -> Fallible {
             load::scanned_job(&store, &job, recipients, links, people).await
         }
         Some("page-cost") => page_cost(&store, &counter, &job).await,
+        Some("load-bid") => coverage::load_job(&store, &job, number("--bidders", 200), number("--files", 30)).await,
+        Some("coverage") => coverage::measure(&sdk, &store, &counter, &job).await,
         Some("list") => list(&sdk, &store, &counter, &job).await,
         Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
         Some("load-activity") => activity::load(&store, number("--rows", 1_000_000)).await,

@@ -29,6 +29,11 @@ pub struct BlastEngagement {
     pub viewed: u64,
     /// Recipients who downloaded from the job, by any way.
     pub downloaded: u64,
+    /// Recipients reminded since (sent a reminder of this blast).
+    pub reminded: u64,
+    /// The blast this one reminds of, for a reminder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder_of: Option<String>,
 }
 
 /// What one individual's summary says for the funnel.
@@ -62,10 +67,21 @@ pub fn of_blasts(
     for (blast, individual) in recipients {
         by_blast.entry(blast).or_default().insert(individual);
     }
+    // Who each blast's reminders went to.
+    let mut reminded: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for head in blasts {
+        if let (Some(original), Some(members)) = (head.reminder_of.as_deref(), by_blast.get(head.blast_id.as_str())) {
+            reminded.entry(original).or_default().extend(members.iter().copied());
+        }
+    }
     let mut out: Vec<BlastEngagement> = blasts
         .iter()
         .map(|head| {
             let members = by_blast.get(head.blast_id.as_str());
+            let reminded = match (members, reminded.get(head.blast_id.as_str())) {
+                (Some(members), Some(reminded)) => members.intersection(reminded).count() as u64,
+                _ => 0,
+            };
             let count = |keep: &dyn Fn(&Person<'_>) -> bool| {
                 members.into_iter().flatten().filter(|m| people.get(*m).is_some_and(keep)).count() as u64
             };
@@ -79,6 +95,8 @@ pub fn of_blasts(
                 opened: count(&|p| p.blasts_followed.contains(head.blast_id.as_str())),
                 viewed: count(&|p| p.viewed),
                 downloaded: count(&|p| p.downloaded),
+                reminded,
+                reminder_of: head.reminder_of.clone(),
             }
         })
         .collect();
@@ -97,6 +115,7 @@ mod tests {
             sent_at: None,
             created_at: Some(created_at.into()),
             targets: serde_json::json!([]),
+            reminder_of: None,
         }
     }
 
@@ -143,5 +162,21 @@ mod tests {
         let b2 = &funnel[0];
         assert_eq!((b2.recipients, b2.opened, b2.viewed, b2.downloaded), (1, 0, 1, 1));
         assert_eq!(b2.targets, serde_json::json!([]));
+        assert_eq!((b1.reminded, b2.reminded), (0, 0));
+    }
+
+    #[test]
+    fn a_reminders_recipients_are_counted_as_reminded_in_the_original() {
+        let mut reminder = blast("r1", "Addendum 3 (reminder)", "2026-11-22T10:00:00.000Z");
+        reminder.reminder_of = Some("b1".into());
+        let blasts = [blast("b1", "Addendum 3", "2026-11-20T10:00:00.000Z"), reminder];
+        let pair = |b: &str, i: &str| (b.to_owned(), i.to_owned());
+        let recipients =
+            [pair("b1", "zoe"), pair("b1", "sam"), pair("b1", "ann"), pair("r1", "sam"), pair("r1", "ann")];
+        let funnel = of_blasts(&blasts, &recipients, &[]);
+        let b1 = funnel.iter().find(|b| b.blast_id == "b1").unwrap();
+        assert_eq!((b1.recipients, b1.reminded), (3, 2));
+        let r1 = funnel.iter().find(|b| b.blast_id == "r1").unwrap();
+        assert_eq!((r1.reminder_of.as_deref(), r1.recipients, r1.reminded), (Some("b1"), 2, 0));
     }
 }

@@ -128,6 +128,27 @@ pub fn typed_query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.query_string_parameters_ref().and_then(|q| q.first(name))
 }
 
+/// Every value of a repeatable query-string parameter (`?file_id=a&file_id=b`), empty ones left
+/// out, read from the raw query string: API Gateway joins repeated values with commas in its
+/// parsed parameters, which would split values that hold a comma.
+pub fn query_all(req: &Request, name: &str) -> Vec<String> {
+    let Some(raw) = req.uri().query().filter(|q| !q.is_empty()) else {
+        let values = req.query_string_parameters_ref().and_then(|q| q.all(name)).unwrap_or_default();
+        return values.into_iter().filter(|v| !v.is_empty()).map(str::to_owned).collect();
+    };
+    let decode = |text: &str| {
+        let spaced = text.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    };
+    raw.split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key) == name).then(|| decode(value))
+        })
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
 /// A header's value as text.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())

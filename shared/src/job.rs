@@ -22,6 +22,13 @@ pub struct Job {
     pub time_zone: String,
     /// Whether this is a demo job.
     pub is_demo: bool,
+    /// When bids are due (stored form, UTC), when the planroom says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bid_due_at: Option<String>,
+    /// When the job was first registered (stored form); set by storage, `None` for a job being
+    /// registered and for jobs registered before it was kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
 }
 
 /// The body of `PUT /v1/jobs/{job_id}`.
@@ -35,6 +42,7 @@ pub struct JobInput {
     time_zone: Option<String>,
     #[serde(default)]
     is_demo: bool,
+    bid_due_at: Option<String>,
 }
 
 impl JobInput {
@@ -55,6 +63,16 @@ impl JobInput {
             company_name: self.company_name.as_deref().map(|c| Name::parse("company_name", c)).transpose()?,
             time_zone,
             is_demo: self.is_demo,
+            bid_due_at: self
+                .bid_due_at
+                .as_deref()
+                .map(|text| {
+                    text.parse::<jiff::Timestamp>()
+                        .map(crate::time::format)
+                        .map_err(|_| Error::validation("bid_due_at must be an RFC 3339 instant with its offset"))
+                })
+                .transpose()?,
+            created_at: None,
         })
     }
 }
@@ -76,5 +94,9 @@ mod tests {
         assert!(input(r#"{"name":"School","time_zone":"Mars/Olympus"}"#).is_err());
         assert!(input(r#"{"name":""}"#).is_err());
         assert!(input(r#"{"name":"x","owner":"me"}"#).is_err());
+        let due = input(r#"{"name":"x","bid_due_at":"2026-12-10T14:00:00-06:00"}"#).unwrap();
+        assert_eq!(due.bid_due_at.as_deref(), Some("2026-12-10T20:00:00.000Z"));
+        assert!(input(r#"{"name":"x","bid_due_at":"2026-12-10"}"#).is_err());
+        assert!(input(r#"{"name":"x","bid_due_at":"next week"}"#).is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | planroom settings | `P#{planroom}` | `PLANROOM` |
 //! | job | `P#{planroom}#J#{job}` | `JOB` |
+//! | job in the planroom's list | `P#{planroom}#JOBS` | `J#{created_at}#{job}` |
 //! | first access (human) | `P#{planroom}#J#{job}` | `FA#{individual}#{activity}#{kind}#{object}` |
 //! | first access (automated) | `P#{planroom}#J#{job}` | `AUTO#{individual}#{activity}#{kind}#{object}` |
 //! | blast | `P#{planroom}#J#{job}` | `BLAST#{blast}` |
@@ -47,6 +48,16 @@ pub fn job_pk(planroom: &Id, job: &Id) -> String {
 
 /// Sort key of the job item.
 pub const JOB_SK: &str = "JOB";
+
+/// The partition listing a planroom's jobs, newest first by sort key.
+pub fn job_list_pk(planroom: &Id) -> String {
+    format!("P#{}#JOBS", part(planroom.as_str()))
+}
+
+/// Sort key of a job's entry in the planroom's list: by when it was first registered.
+pub fn job_list_sk(created_at: &str, job: &Id) -> String {
+    format!("J#{created_at}#{}", part(job.as_str()))
+}
 
 /// Sort key of a first-access item; automated hits live apart under `AUTO#`.
 pub fn first_access_sk(individual: &str, activity: Activity, kind: ObjectKind, object: &Id, automated: bool) -> String {

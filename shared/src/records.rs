@@ -55,6 +55,8 @@ pub struct BlastView {
     pub created_at: Option<String>,
     /// What its links open: `[{kind, id, name, action}]`.
     pub targets: serde_json::Value,
+    /// The blast it reminds of, for a reminder.
+    pub reminder_of: Option<String>,
 }
 
 /// One first-access record: an individual's first (and latest) access of one kind to one object.

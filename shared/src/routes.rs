@@ -11,13 +11,16 @@ use crate::Error;
 pub const UNMATCHED: &str = "$default";
 
 /// `"METHOD /path/{param}"` of every route the functions serve.
-pub const API_ROUTES: [&str; 19] = [
+pub const API_ROUTES: [&str; 22] = [
     "PUT /v1/planroom",
     "PUT /v1/jobs/{job_id}",
+    "GET /v1/jobs",
     "GET /v1/jobs/{job_id}",
+    "GET /v1/jobs/{job_id}/coverage",
     "POST /v1/jobs/{job_id}/blasts",
     "GET /v1/jobs/{job_id}/blasts",
     "GET /v1/jobs/{job_id}/blasts/{blast_id}/links",
+    "POST /v1/jobs/{job_id}/blasts/{blast_id}/reminders",
     "POST /v1/events",
     "POST /v1/contact-events",
     "GET /r/{token}",

@@ -80,6 +80,8 @@ mod tests {
             company_name: None,
             time_zone: "UTC".into(),
             is_demo: false,
+            bid_due_at: None,
+            created_at: None,
         }
     }
 

@@ -257,8 +257,10 @@ impl TestApp {
                 ),
                 time_zone: "UTC".into(),
                 is_demo: false,
+                bid_due_at: None,
+                created_at: None,
             };
-            store.put_job(&planroom, &job).await.expect("registering a job");
+            store.put_job(&planroom, &job, jiff::Timestamp::now()).await.expect("registering a job");
         }
     }
 

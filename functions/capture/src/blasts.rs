@@ -58,8 +58,14 @@ pub async fn post_blast(app: &App, req: &Request) -> Result<Response<Body>> {
     let (now, now_text) = time::now();
     let blast_id = format!("b-{}", uuid::Uuid::new_v4().simple());
     let expires_at = now.as_second().saturating_add(app.links.ttl_seconds);
-    let new =
-        NewBlast { id: &blast_id, blast: &blast, created_at: &now_text, links_expire_at: expires_at, job: &link_job };
+    let new = NewBlast {
+        id: &blast_id,
+        blast: &blast,
+        created_at: &now_text,
+        links_expire_at: expires_at,
+        job: &link_job,
+        reminder: None,
+    };
     app.store.put_blast(&caller.planroom, &job, &new).await?;
     let mut recipients: Vec<LinkRecipient> = blast
         .recipients
@@ -162,25 +168,25 @@ pub async fn links(app: &App, req: &Request) -> Result<Response<Body>> {
 }
 
 /// Whole recipients per page: all of a recipient's links are on one page.
-fn recipients_per_page(links: usize, targets: usize) -> usize {
+pub(crate) fn recipients_per_page(links: usize, targets: usize) -> usize {
     (links / targets.max(1)).max(1)
 }
 
 /// Mints a blast's links.
-struct Minter<'a> {
-    app: &'a App,
-    planroom: &'a Id,
-    job: &'a Id,
-    blast: &'a str,
-    base: String,
-    expires_at: i64,
-    sent_at_ms: i64,
-    link_job: &'a LinkJob,
+pub(crate) struct Minter<'a> {
+    pub(crate) app: &'a App,
+    pub(crate) planroom: &'a Id,
+    pub(crate) job: &'a Id,
+    pub(crate) blast: &'a str,
+    pub(crate) base: String,
+    pub(crate) expires_at: i64,
+    pub(crate) sent_at_ms: i64,
+    pub(crate) link_job: &'a LinkJob,
 }
 
 impl Minter<'_> {
     /// One link per recipient and target, recipients in order.
-    fn links(&self, recipients: &[LinkRecipient], targets: &[Target]) -> Vec<serde_json::Value> {
+    pub(crate) fn links(&self, recipients: &[LinkRecipient], targets: &[Target]) -> Vec<serde_json::Value> {
         let mut links = Vec::with_capacity(recipients.len() * targets.len());
         for recipient in recipients {
             for target in targets {
@@ -225,7 +231,7 @@ impl Minter<'_> {
     }
 
     /// The cursor of the page after the one ending with `recipients`' last.
-    fn cursor(&self, recipients: &[LinkRecipient]) -> String {
+    pub(crate) fn cursor(&self, recipients: &[LinkRecipient]) -> String {
         let last = recipients.last().map(|r| r.individual_id.clone()).unwrap_or_default();
         cursor::encode(
             &self.app.keys,
@@ -236,7 +242,7 @@ impl Minter<'_> {
 }
 
 /// The job as its blast's links carry it.
-fn link_job(job: &shared::job::Job) -> LinkJob {
+pub(crate) fn link_job(job: &shared::job::Job) -> LinkJob {
     LinkJob {
         name: job.name.as_str().to_owned(),
         number: job.number.as_ref().map(|n| n.as_str().to_owned()),
@@ -247,7 +253,7 @@ fn link_job(job: &shared::job::Job) -> LinkJob {
 
 /// Where tracked links point: the redirect's own base (`LINK_BASE_URL`, its function URL) when
 /// configured, else the API's public base (configured, or the domain API Gateway was called on).
-fn link_base(app: &App, req: &Request) -> Result<String> {
+pub(crate) fn link_base(app: &App, req: &Request) -> Result<String> {
     if let Some(base) = &app.links.link_base {
         return Ok(base.trim_end_matches('/').to_owned());
     }

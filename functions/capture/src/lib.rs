@@ -3,6 +3,7 @@
 
 mod blasts;
 mod contact;
+mod reminders;
 mod user_activity;
 
 use std::collections::HashMap;
@@ -39,6 +40,8 @@ pub enum Endpoint {
     PostBlast,
     /// A page of a blast's links.
     BlastLinks,
+    /// A reminder of a blast to whoever has not viewed its files.
+    PostReminder,
     /// Events of a logged-in user.
     PostEvents,
     /// Events of a blast recipient, by contact session.
@@ -53,6 +56,7 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "PUT /v1/jobs/{job_id}", auth: Auth::Jwt }, Endpoint::PutJob),
     (Route { key: "POST /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::PostBlast),
     (Route { key: "GET /v1/jobs/{job_id}/blasts/{blast_id}/links", auth: Auth::Jwt }, Endpoint::BlastLinks),
+    (Route { key: "POST /v1/jobs/{job_id}/blasts/{blast_id}/reminders", auth: Auth::Jwt }, Endpoint::PostReminder),
     (Route { key: "POST /v1/events", auth: Auth::Jwt }, Endpoint::PostEvents),
     (Route { key: "POST /v1/contact-events", auth: Auth::None }, Endpoint::PostContactEvents),
     (Route { key: "POST /v1/user-activity", auth: Auth::Jwt }, Endpoint::PostUserActivity),
@@ -130,6 +134,7 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Some(Endpoint::PutJob) => put_job(app, req).await,
         Some(Endpoint::PostBlast) => blasts::post_blast(app, req).await,
         Some(Endpoint::BlastLinks) => blasts::links(app, req).await,
+        Some(Endpoint::PostReminder) => reminders::post(app, req).await,
         Some(Endpoint::PostEvents) => post_events(app, req).await,
         Some(Endpoint::PostContactEvents) => contact::post_events(app, req).await,
         Some(Endpoint::PostUserActivity) => user_activity::post(app, req).await,
@@ -143,7 +148,7 @@ async fn put_job(app: &App, req: &Request) -> Result<Response<Body>> {
     caller.require_staff()?;
     let job_id = http::path_id(req, "job_id")?;
     let job = http::json_body::<JobInput>(req)?.validate(job_id)?;
-    let created = app.store.put_job(&caller.planroom, &job).await?;
+    let (job, created) = app.store.put_job(&caller.planroom, &job, jiff::Timestamp::now()).await?;
     let action = Action {
         event_type: EventType::CreateUpdate,
         event_name: if created { "Job registered" } else { "Job updated" },
@@ -217,6 +222,6 @@ mod tests {
             let res = handle(&app(), http::gateway_request(route, path).unwrap()).await;
             assert_eq!(res.status(), 404, "{route}");
         }
-        assert_eq!(ROUTES.routes().count(), 7);
+        assert_eq!(ROUTES.routes().count(), 8);
     }
 }

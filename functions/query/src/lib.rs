@@ -3,6 +3,7 @@
 //! the planroom-wide audit; a job as registered and how its blasts did.
 
 mod audit;
+mod coverage;
 mod file;
 mod individuals;
 mod jobs;
@@ -34,8 +35,12 @@ pub enum Endpoint {
     FileActivity,
     /// The planroom-wide audit.
     Audit,
+    /// The jobs the caller may see.
+    Jobs,
     /// A job as registered.
     Job,
+    /// The job's bidders by its documents.
+    Coverage,
     /// A job's blasts and their funnels.
     Blasts,
     /// The User Activity dataset.
@@ -54,7 +59,9 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     ),
     (Route { key: "GET /v1/jobs/{job_id}/files/{file_id}/activity", auth: Auth::Jwt }, Endpoint::FileActivity),
     (Route { key: "GET /v1/activity", auth: Auth::Jwt }, Endpoint::Audit),
+    (Route { key: "GET /v1/jobs", auth: Auth::Jwt }, Endpoint::Jobs),
     (Route { key: "GET /v1/jobs/{job_id}", auth: Auth::Jwt }, Endpoint::Job),
+    (Route { key: "GET /v1/jobs/{job_id}/coverage", auth: Auth::Jwt }, Endpoint::Coverage),
     (Route { key: "GET /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::Blasts),
     (Route { key: "GET /v1/user-activity", auth: Auth::Jwt }, Endpoint::UserActivity),
     (Route { key: routes::UNMATCHED, auth: Auth::None }, Endpoint::Unmatched),
@@ -112,7 +119,9 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Endpoint::Individual => individuals::detail(app, &caller()?, req).await,
         Endpoint::FileActivity => file::activity(app, &caller()?, req).await,
         Endpoint::Audit => audit::list(app, &caller()?, req).await,
+        Endpoint::Jobs => jobs::list(app, &caller()?, req).await,
         Endpoint::Job => jobs::job(app, &caller()?, req).await,
+        Endpoint::Coverage => coverage::matrix(app, &caller()?, req).await,
         Endpoint::Blasts => jobs::blasts(app, &caller()?, req).await,
         Endpoint::UserActivity => user_activity::list(app, &caller()?, req).await,
         Endpoint::Unmatched

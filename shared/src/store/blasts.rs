@@ -9,6 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::retry::{self, send_ok};
 use super::{DynamoStore, Item, get_s, n, s};
 use crate::blast::{Blast, Recipient, Target};
+use crate::coverage::Step;
 use crate::ids::{Id, Name};
 use crate::individual::{Email, Individual};
 use crate::{Error, Result, budget, keys};
@@ -33,7 +34,21 @@ pub struct StoredBlast {
     pub created_at: Option<String>,
     /// The job as the blast's links carry it (`None` for blasts registered before links were sealed).
     pub job: Option<LinkJob>,
+    /// Its display name.
+    pub name: String,
+    /// For a reminder: the blast it reminds of, and how far its recipients had not got.
+    pub reminder: Option<Reminder>,
     targets: Vec<serde_json::Value>,
+}
+
+/// What makes a blast a reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// The blast reminded of.
+    pub of: String,
+    /// [`Step::Viewed`] or [`Step::Downloaded`]: its recipients had not got that far with every
+    /// file of the blast reminded of.
+    pub until: Step,
 }
 
 /// A blast being registered.
@@ -49,6 +64,8 @@ pub struct NewBlast<'a> {
     pub links_expire_at: i64,
     /// The job as its links carry it.
     pub job: &'a LinkJob,
+    /// For a reminder: what it reminds of.
+    pub reminder: Option<&'a Reminder>,
 }
 
 /// The job as a blast's sealed links carry it: fixed when the blast was registered, so its links
@@ -66,6 +83,13 @@ pub struct LinkJob {
 }
 
 impl StoredBlast {
+    /// A head with these targets and nothing else (the rest set by the caller), as
+    /// [`DynamoStore::put_blast`] stores them: for answering a blast just
+    /// stored without reading it back.
+    pub fn with_targets(targets: &[Target]) -> Self {
+        StoredBlast { targets: targets.iter().map(target_json).collect(), ..StoredBlast::default() }
+    }
+
     /// The display name the blast gave a link target.
     pub fn target_name(&self, kind: &str, id: &str) -> Option<&str> {
         self.targets.iter().find(|t| t["kind"] == kind && t["id"] == id).and_then(|t| t["name"].as_str())
@@ -108,13 +132,9 @@ const PARALLEL_BATCHES: usize = 8;
 impl DynamoStore {
     /// Stores a blast and its recipients (BatchWriteItem, 25 items a request, a few in parallel).
     pub async fn put_blast(&self, planroom: &Id, job: &Id, new: &NewBlast<'_>) -> Result<()> {
-        let NewBlast { id: blast_id, blast, created_at, links_expire_at, job: link_job } = *new;
+        let NewBlast { id: blast_id, blast, created_at, links_expire_at, job: link_job, reminder } = *new;
         let job_pk = keys::job_pk(planroom, job);
-        let targets: Vec<_> = blast
-            .targets
-            .iter()
-            .map(|t| serde_json::json!({"kind": t.kind, "id": t.id, "name": t.name, "action": t.action}))
-            .collect();
+        let targets: Vec<_> = blast.targets.iter().map(target_json).collect();
         let mut head: Item = HashMap::from([
             ("pk".into(), s(&job_pk)),
             ("sk".into(), s(keys::blast_sk(blast_id))),
@@ -135,6 +155,10 @@ impl DynamoStore {
         }
         if let Some(sent_at) = &blast.sent_at {
             head.insert("sent_at".into(), s(sent_at));
+        }
+        if let Some(reminder) = reminder {
+            head.insert("reminder_of".into(), s(&reminder.of));
+            head.insert("reminder_until".into(), s(reminder.until.as_str()));
         }
         let recipients: Vec<Item> =
             blast.recipients.iter().map(|r| recipient_item(&job_pk, job, blast_id, blast, r)).collect();
@@ -206,8 +230,9 @@ impl DynamoStore {
             .key("pk", s(keys::job_pk(planroom, job)))
             .key("sk", s(keys::blast_sk(blast)))
             .projection_expression(
-                "targets, sent_at, created_at, links_expire_at, job_name, job_number, job_is_demo, job_time_zone",
-            );
+                "targets, sent_at, created_at, links_expire_at, job_name, job_number, job_is_demo, job_time_zone, #name, reminder_of, reminder_until",
+            )
+            .expression_attribute_names("#name", "name");
         let out = send_ok("reading a blast", || request.clone().send()).await?;
         Ok(out.item.as_ref().map(|item| StoredBlast {
             sent_at: get_s(item, "sent_at").or_else(|| get_s(item, "created_at")).map(str::to_owned),
@@ -218,6 +243,11 @@ impl DynamoStore {
                 number: get_s(item, "job_number").map(str::to_owned),
                 is_demo: item.get("job_is_demo").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
                 time_zone: get_s(item, "job_time_zone").unwrap_or("UTC").to_owned(),
+            }),
+            name: get_s(item, "name").unwrap_or_default().to_owned(),
+            reminder: get_s(item, "reminder_of").map(|of| Reminder {
+                of: of.to_owned(),
+                until: get_s(item, "reminder_until").and_then(Step::parse).unwrap_or(Step::Viewed),
             }),
             targets: get_s(item, "targets").and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
         }))
@@ -300,6 +330,11 @@ impl DynamoStore {
         let out = send_ok("reading the planroom base URL", || request.clone().send()).await?;
         Ok(out.item.as_ref().and_then(|i| get_s(i, "base_url")).map(str::to_owned))
     }
+}
+
+/// A link target as a blast's head stores it.
+fn target_json(t: &Target) -> serde_json::Value {
+    serde_json::json!({"kind": t.kind, "id": t.id, "name": t.name, "action": t.action})
 }
 
 fn recipient_item(job_pk: &str, job: &Id, blast_id: &str, blast: &Blast, r: &Recipient) -> Item {

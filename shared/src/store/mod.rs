@@ -26,8 +26,8 @@ use crate::Error;
 use crate::user_activity::ActivitySettings;
 
 pub use aws_config::SdkConfig;
-pub use blasts::{LinkJob, LinkRecipient, NewBlast, StoredBlast, StoredRecipient};
-pub use jobs::JobStore;
+pub use blasts::{LinkJob, LinkRecipient, NewBlast, Reminder, StoredBlast, StoredRecipient};
+pub use jobs::{JobFilter, JobStore};
 
 /// An item as DynamoDB returns it.
 pub type Item = HashMap<String, AttributeValue>;

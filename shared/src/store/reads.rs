@@ -12,6 +12,7 @@ use super::page::{self, Page, PageArgs};
 use super::retry::send_ok;
 use super::{DynamoStore, Item, get_s, s};
 use crate::activity::ObjectKind;
+use crate::coverage::BlastMember;
 use crate::ids::Id;
 use crate::records::{BlastView, RecipientView};
 use crate::table::{MONTH_INDEX, OBJECT_INDEX};
@@ -53,7 +54,7 @@ impl DynamoStore {
                 .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
                 .expression_attribute_values(":prefix", s(segment))
                 .projection_expression(
-                    "individual_id, #name, email, company_name, activity, object_kind, first_at, last_at, #count, #source, sources, automated",
+                    "individual_id, #name, email, company_name, activity, object_kind, object_id, object_name, first_at, last_at, #count, #source, sources, automated, automated_reason",
                 )
                 .expression_attribute_names("#name", "name")
                 .expression_attribute_names("#count", "count")
@@ -223,14 +224,23 @@ impl DynamoStore {
     /// engagement is computed from with the job's summaries ([`crate::engagement`]): two Queries
     /// of the job's partition, side by side, each paged through.
     pub async fn engagement_items(&self, planroom: &Id, job: &Id) -> Result<(Vec<BlastView>, Vec<(String, String)>)> {
+        let (heads, members) = self.blasts_and_members(planroom, job).await?;
+        Ok((heads, members.into_iter().map(|m| (m.blast_id, m.individual_id)).collect()))
+    }
+
+    /// A job's completely registered blasts and their recipients with who they are (two Queries
+    /// of the job's partition, side by side, each paged through); recipients of a blast whose
+    /// registration did not finish are left out.
+    pub async fn blasts_and_members(&self, planroom: &Id, job: &Id) -> Result<(Vec<BlastView>, Vec<BlastMember>)> {
         // Boxed: SDK futures side by side would otherwise sit on the caller's stack.
-        let blasts = ["blast_id", "name", "sent_at", "created_at", "targets"];
+        let blasts = ["blast_id", "name", "sent_at", "created_at", "targets", "reminder_of"];
+        let members = ["individual_id", "blast_id", "name", "email", "company_name"];
         let (heads, recipients) = tokio::try_join!(
             Box::pin(self.job_items(planroom, job, keys::BLAST_PREFIX, &blasts)),
-            Box::pin(self.job_items(planroom, job, keys::RECIPIENT_PREFIX, &["individual_id", "blast_id"])),
+            Box::pin(self.job_items(planroom, job, keys::RECIPIENT_PREFIX, &members)),
         )?;
         let text = |item: &Item, name: &str| get_s(item, name).map(str::to_owned);
-        let heads = heads
+        let heads: Vec<BlastView> = heads
             .iter()
             .filter_map(|head| {
                 Some(BlastView {
@@ -241,11 +251,24 @@ impl DynamoStore {
                     targets: text(head, "targets")
                         .and_then(|t| serde_json::from_str(&t).ok())
                         .unwrap_or_else(|| serde_json::json!([])),
+                    reminder_of: text(head, "reminder_of"),
                 })
             })
             .collect();
-        let members =
-            recipients.iter().filter_map(|r| Some((text(r, "blast_id")?, text(r, "individual_id")?))).collect();
+        let registered: HashSet<&str> = heads.iter().map(|h| h.blast_id.as_str()).collect();
+        let members = recipients
+            .iter()
+            .filter_map(|r| {
+                Some(BlastMember {
+                    blast_id: text(r, "blast_id")?,
+                    individual_id: text(r, "individual_id")?,
+                    name: text(r, "name").unwrap_or_default(),
+                    email: text(r, "email"),
+                    company_name: text(r, "company_name"),
+                })
+            })
+            .filter(|m| registered.contains(m.blast_id.as_str()))
+            .collect();
         Ok((heads, members))
     }
 

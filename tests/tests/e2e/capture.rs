@@ -140,7 +140,8 @@ async fn a_token_of_planroom_a_never_writes_into_planroom_b() {
     let stored = app.stored(&app.planroom).await;
     assert!(stored.iter().all(|i| text(i, "pk").starts_with(&format!("P#{}#", app.planroom))));
     let records: Vec<_> = stored.iter().filter(|i| !text(i, "type").starts_with("user_activity")).collect();
-    assert_eq!(records.len(), 2, "the job (changed) and the first access");
+    assert_eq!(records.len(), 3, "the job and its entry in the job list (both changed), and the first access");
+    assert!(records.iter().any(|i| text(i, "type") == "job_entry" && text(i, "name") == "A's job"));
     let rows: Vec<_> = stored.iter().filter(|i| text(i, "type") == "user_activity").collect();
     assert_eq!(rows.len(), 2, "the view and the job registered, as User Activity rows");
     assert!(stored.iter().any(|i| text(i, "type") == "user_activity_day"), "their day is listed");

@@ -4,6 +4,7 @@
 mod capture;
 mod cold_start;
 mod cors;
+mod coverage;
 mod dynamo_errors;
 mod event_log;
 mod expiry;
