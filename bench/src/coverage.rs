@@ -48,6 +48,7 @@ pub async fn load_job(store: &DynamoStore, job: &str, bidders: usize, files: usi
                     id: Id::parse("file", &format!("file-{f:04}"))?,
                     name: Name::parse("name", &format!("Addendum {f}.pdf"))?,
                     action: Activity::View,
+                    sha256: None,
                 })
             })
             .collect::<Fallible<Vec<_>>>()?;

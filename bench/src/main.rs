@@ -190,6 +190,8 @@ async fn render(sdk: &shared::store::SdkConfig, store: &DynamoStore, rows: usize
         format: if pdf { Format::Pdf } else { Format::Csv },
         report: Report::Detailed,
         individual_id: None,
+        blast_id: None,
+        by: None,
         time_zone: Some("America/Chicago".into()),
         include_automated: false,
     };
@@ -220,6 +222,8 @@ async fn export(sdk: &shared::store::SdkConfig, store: &DynamoStore, job: &str, 
         format: if pdf { Format::Pdf } else { Format::Csv },
         report: Report::Detailed,
         individual_id: None,
+        blast_id: None,
+        by: None,
         time_zone: Some("America/Chicago".into()),
         include_automated: false,
     });

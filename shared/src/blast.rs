@@ -43,6 +43,7 @@ struct TargetInput {
     id: String,
     name: Option<String>,
     action: Activity,
+    sha256: Option<String>,
 }
 
 /// A validated blast.
@@ -78,6 +79,9 @@ pub struct Target {
     pub name: Name,
     /// `view` or `download`.
     pub action: Activity,
+    /// The SHA-256 of the file as sent (64 hex digits, lower case), when the sender gave it: the
+    /// certificate of distribution prints it.
+    pub sha256: Option<String>,
 }
 
 impl BlastInput {
@@ -142,6 +146,17 @@ impl TargetInput {
             id: Id::parse("id", &self.id)?,
             name: Name::parse("name", self.name.as_deref().unwrap_or_default())?,
             action: self.action,
+            sha256: self
+                .sha256
+                .map(|hash| {
+                    let valid = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+                    if valid {
+                        Ok(hash.to_ascii_lowercase())
+                    } else {
+                        Err(Error::validation("sha256 must be 64 hex digits"))
+                    }
+                })
+                .transpose()?,
         })
     }
 }
@@ -169,6 +184,17 @@ mod tests {
         let target = serde_json::json!([{"kind": "file", "id": "f1", "action": "view"}]);
         assert!(parse(serde_json::json!({"name": "x", "recipients": [], "targets": target})).is_err());
         assert!(parse(serde_json::json!({"name": "x", "recipients": [{"email": "nope"}], "targets": target})).is_err());
+        let hashed = |h: &str| serde_json::json!([{"kind": "file", "id": "f1", "action": "view", "sha256": h}]);
+        let ok = parse(
+            serde_json::json!({"name": "x", "recipients": [{"email": "a@x.com"}], "targets": hashed(&"AB".repeat(32))}),
+        );
+        assert_eq!(ok.unwrap().targets[0].sha256.as_deref(), Some("ab".repeat(32).as_str()));
+        for bad in ["ab", &"zz".repeat(32)] {
+            assert!(
+                parse(serde_json::json!({"name": "x", "recipients": [{"email": "a@x.com"}], "targets": hashed(bad)}))
+                    .is_err()
+            );
+        }
         let order = serde_json::json!([{"kind": "file", "id": "f1", "action": "order"}]);
         assert!(
             parse(serde_json::json!({"name": "x", "recipients": [{"email": "a@x.com"}], "targets": order})).is_err()

@@ -92,6 +92,14 @@ pub enum RowsBy {
 }
 
 impl RowsBy {
+    /// The wire and stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowsBy::Company => "company",
+            RowsBy::Individual => "individual",
+        }
+    }
+
     /// Parses the `by` parameter.
     pub fn parse(text: &str) -> Option<Self> {
         match text {

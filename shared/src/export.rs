@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::coverage::RowsBy;
 use crate::ids::Id;
 use crate::{Error, Result};
 
@@ -15,6 +16,8 @@ pub enum Format {
     Csv,
     /// A printable PDF.
     Pdf,
+    /// JSON (the distribution certificate's data).
+    Json,
 }
 
 /// Which report.
@@ -27,6 +30,10 @@ pub enum Report {
     Detailed,
     /// One individual's first accesses.
     Individual,
+    /// The job's bidders by its documents ([`crate::coverage`]).
+    Coverage,
+    /// A blast's certificate of distribution ([`crate::distribution`]).
+    Distribution,
 }
 
 /// Where an export is in its life.
@@ -72,6 +79,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Pdf => "pdf",
+            Format::Json => "json",
         }
     }
 
@@ -80,6 +88,7 @@ impl Format {
         match text {
             "csv" => Some(Format::Csv),
             "pdf" => Some(Format::Pdf),
+            "json" => Some(Format::Json),
             _ => None,
         }
     }
@@ -89,6 +98,7 @@ impl Format {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Pdf => "application/pdf",
+            Format::Json => "application/json",
         }
     }
 }
@@ -100,16 +110,23 @@ impl Report {
             Report::Summary => "summary",
             Report::Detailed => "detailed",
             Report::Individual => "individual",
+            Report::Coverage => "coverage",
+            Report::Distribution => "distribution",
         }
     }
 
     /// Parses the stored form.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "summary" => Some(Report::Summary),
-            "detailed" => Some(Report::Detailed),
-            "individual" => Some(Report::Individual),
-            _ => None,
+        [Report::Summary, Report::Detailed, Report::Individual, Report::Coverage, Report::Distribution]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+
+    /// The formats the report comes in.
+    pub fn formats(self) -> &'static [Format] {
+        match self {
+            Report::Summary | Report::Detailed | Report::Individual | Report::Coverage => &[Format::Csv, Format::Pdf],
+            Report::Distribution => &[Format::Pdf, Format::Json],
         }
     }
 }
@@ -121,6 +138,8 @@ pub struct ExportInput {
     format: Format,
     report: Report,
     individual_id: Option<String>,
+    blast_id: Option<String>,
+    by: Option<String>,
     time_zone: Option<String>,
     #[serde(default)]
     include_automated: bool,
@@ -137,6 +156,10 @@ pub struct ExportRequest {
     pub report: Report,
     /// The individual of an `individual` report.
     pub individual_id: Option<Id>,
+    /// The blast of a `distribution` report.
+    pub blast_id: Option<Id>,
+    /// The rows of a `coverage` report (by company when absent).
+    pub by: Option<RowsBy>,
     /// Time zone for local times; `None`: the job's.
     pub time_zone: Option<String>,
     /// Whether automated (scanner) hits are included.
@@ -151,18 +174,33 @@ impl ExportInput {
                 .ok_or_else(|| Error::validation(format!("time_zone {tz:?} is not an IANA time zone")))?;
         }
         let individual_id = self.individual_id.as_deref().map(|i| Id::parse("individual_id", i)).transpose()?;
-        match (self.report, &individual_id) {
-            (Report::Individual, None) => return Err(Error::validation("an individual report needs individual_id")),
-            (Report::Summary | Report::Detailed, Some(_)) => {
-                return Err(Error::validation("individual_id goes only with report individual"));
-            }
-            _ => {}
+        let blast_id = self.blast_id.as_deref().map(|b| Id::parse("blast_id", b)).transpose()?;
+        let by = self
+            .by
+            .as_deref()
+            .map(|b| RowsBy::parse(b).ok_or_else(|| Error::validation("by must be company or individual")))
+            .transpose()?;
+        let report = self.report;
+        if (report == Report::Individual) != individual_id.is_some() {
+            return Err(Error::validation("individual_id goes with report individual, and only with it"));
+        }
+        if (report == Report::Distribution) != blast_id.is_some() {
+            return Err(Error::validation("blast_id goes with report distribution, and only with it"));
+        }
+        if by.is_some() && report != Report::Coverage {
+            return Err(Error::validation("by goes only with report coverage"));
+        }
+        if !report.formats().contains(&self.format) {
+            let formats: Vec<&str> = report.formats().iter().map(|f| f.as_str()).collect();
+            return Err(Error::validation(format!("a {} report is {}", report.as_str(), formats.join(" or "))));
         }
         Ok(ExportRequest {
             job,
             format: self.format,
-            report: self.report,
+            report,
             individual_id,
+            blast_id,
+            by,
             time_zone: self.time_zone,
             include_automated: self.include_automated,
         })

@@ -12,11 +12,10 @@ use shared::coverage::{self, Step};
 use shared::export::MAX_IDEMPOTENCY_KEY;
 use shared::ids::{Id, MAX_NAME_BYTES, Name};
 use shared::individual::{Email, Individual};
-use shared::store::records::access_record;
 use shared::store::{LinkJob, LinkRecipient, NewBlast, Reminder, StoredBlast};
 use shared::user_activity::EventType;
 use shared::user_activity::sources::{Action, BLASTS};
-use shared::{Error, Result, http, time, visibility};
+use shared::{Error, Result, coverage_reading, http, time, visibility};
 
 use crate::App;
 use crate::blasts::{Minter, link_base, link_job, recipients_per_page};
@@ -81,11 +80,7 @@ pub async fn post(app: &App, req: &Request) -> Result<Response<Body>> {
     // Who has not got that far with every target of the blast, by people's own records.
     let (members, _) =
         app.store.blast_recipients(&caller.planroom, &job, original_id.as_str(), None, blast::MAX_RECIPIENTS).await?;
-    let records = app
-        .store
-        .fold_records(&caller.planroom, &job, None, false, Vec::new, |part, item| part.push(access_record(item)))
-        .await?
-        .concat();
+    let records = coverage_reading::job_records(&app.store, &caller.planroom, &job, false).await?;
     let targets = original.targets();
     let wanted: Vec<(&str, &str)> = targets.iter().map(|t| (t.kind.as_str(), t.id.as_str())).collect();
     let missing = coverage::not_reached(members.iter().map(|m| m.individual_id.as_str()), &wanted, &records, until);

@@ -56,7 +56,7 @@ pub const SUMMARY_COLUMNS: [&str; 15] = [
     "last_at_local",
 ];
 
-fn csv_error(err: csv::Error) -> Error {
+pub fn csv_error(err: csv::Error) -> Error {
     Error::internal("writing CSV", err)
 }
 
@@ -83,7 +83,7 @@ pub async fn write(ctx: &Context<'_>, buffer: &SharedBuffer, upload: &mut Upload
 }
 
 /// Writes one page of rows, every cell neutralised, and flushes them into the buffer.
-fn write_page(out: &mut csv::Writer<SharedBuffer>, rows: impl Iterator<Item = Vec<String>>) -> Result<u64> {
+pub fn write_page(out: &mut csv::Writer<SharedBuffer>, rows: impl Iterator<Item = Vec<String>>) -> Result<u64> {
     let mut written = 0;
     for row in rows {
         out.write_record(row.iter().map(|c| neutralise(c).into_owned())).map_err(csv_error)?;

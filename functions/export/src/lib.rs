@@ -4,6 +4,8 @@
 //! URLs valid for minutes, never stored.
 
 mod activity_csv;
+mod certificate;
+mod coverage_report;
 mod csv_report;
 pub mod failures;
 mod pdf;
@@ -19,13 +21,13 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::caller::Caller;
 use shared::config::{self, ClaimNames, ConfigError};
-use shared::export::{ActivityExportInput, ExportInput, ExportSpec, Status, export_id, status_at};
+use shared::export::{ActivityExportInput, ExportInput, ExportSpec, Report, Status, export_id, status_at};
 use shared::http::{self, Auth, Route, RouteTable};
 use shared::store::exports::ExportRecord;
 use shared::store::{self, DynamoStore};
 use shared::user_activity::sources::{Action, REPORTS};
 use shared::user_activity::{ActivitySettings, EventType};
-use shared::{Error, Result, budget, time, visibility};
+use shared::{Error, Result, budget, download_name, time, visibility};
 
 use crate::storage::Bucket;
 
@@ -140,6 +142,12 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let job = http::path_id(req, "job_id").map_err(|_| Error::NotFound("no such job".into()))?;
     visibility::visible_job(&app.store, &caller, &job).await?;
     let request = http::json_body::<ExportInput>(req)?.validate(job)?;
+    // A certificate is of a blast that exists (the same 404 as for a job one may not see).
+    if let Some(blast) = &request.blast_id
+        && app.store.blast(&caller.planroom, &request.job, blast.as_str()).await?.is_none()
+    {
+        return Err(Error::NotFound("no such blast".into()));
+    }
     enqueue(app, req, &caller, ExportSpec::Job(request)).await
 }
 
@@ -184,11 +192,14 @@ async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
     let not_found = || Error::NotFound("no such export".into());
     let id = http::path_id(req, "export_id").map_err(|_| not_found())?;
     let export = app.store.export(&caller.planroom, id.as_str()).await?.ok_or_else(not_found)?;
-    match export.request.job() {
-        Some(job) => visibility::visible_job(&app.store, &caller, job).await.map(drop).map_err(|_| not_found())?,
-        None => caller.require_staff().map_err(|_| not_found())?,
-    }
-    let body = view(app, export).await?;
+    let job = match export.request.job() {
+        Some(job) => visibility::visible_job(&app.store, &caller, job).await.map_err(|_| not_found())?,
+        None => {
+            caller.require_staff().map_err(|_| not_found())?;
+            None
+        }
+    };
+    let body = view(app, export, job.as_ref()).await?;
     if body.get("url").is_some() {
         let action = Action {
             event_type: EventType::Download,
@@ -203,7 +214,7 @@ async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(http::json(StatusCode::OK, &body))
 }
 
-async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
+async fn view(app: &App, export: ExportRecord, job: Option<&shared::job::Job>) -> Result<serde_json::Value> {
     let now = jiff::Timestamp::now();
     // Nothing stays pending or running for ever: past its deadline an export has failed, and the
     // table is told so, so that a late worker can no longer take it or finish it.
@@ -234,13 +245,11 @@ async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
     if let Some(error) = error {
         body["error"] = json!(error);
     }
+    if let Some(digest) = &export.digest {
+        body["digest"] = json!(digest);
+    }
     if let (Status::Ready, Some(key)) = (status, &export.s3_key) {
-        let filename = format!(
-            "activity-{}-{}.{}",
-            export.request.report_name(),
-            export.export_id,
-            export.request.format().as_str()
-        );
+        let filename = download_file_name(&export, job);
         // Never valid past the export itself (its report is deleted no earlier).
         let left = Duration::from_secs(u64::try_from(export.expires_at - now.as_second()).unwrap_or(0).max(1));
         let ttl = app.url_ttl.min(left);
@@ -248,6 +257,41 @@ async fn view(app: &App, export: ExportRecord) -> Result<serde_json::Value> {
         body["expires_at"] = json!(time::format(now + ttl));
     }
     Ok(body)
+}
+
+/// What the report downloads as: after its job (`J-1042 Riverside Clinic - coverage
+/// 2026-12-03.pdf`, the date the export was asked for, in the job's time zone), or after its
+/// window for a User Activity export.
+fn download_file_name(export: &ExportRecord, job: Option<&shared::job::Job>) -> String {
+    let extension = export.request.format().as_str();
+    let zone = job.and_then(|j| shared::time::zone(&j.time_zone)).unwrap_or(jiff::tz::TimeZone::UTC);
+    let day = |utc: &str| {
+        utc.parse::<jiff::Timestamp>().map(|t| t.to_zoned_datetime(zone.clone()).date().to_string()).unwrap_or_default()
+    };
+    match &export.request {
+        ExportSpec::UserActivity(query) => {
+            let (from, to) = (day(&query.from), day(&query.to));
+            download_name::file_name(
+                None,
+                "User Activity",
+                &format!("{from} to {to}"),
+                &day(&export.created_at),
+                extension,
+            )
+        }
+        ExportSpec::Job(request) => {
+            let label = match request.report {
+                Report::Summary => "activity summary",
+                Report::Detailed => "detailed activity",
+                Report::Individual => "individual activity",
+                Report::Coverage => "coverage",
+                Report::Distribution => "certificate of distribution",
+            };
+            let name = job.map_or_else(|| request.job.to_string(), |j| j.name.to_string());
+            let number = job.and_then(|j| j.number.as_ref()).map(|n| n.as_str());
+            download_name::file_name(number, &name, label, &day(&export.created_at), extension)
+        }
+    }
 }
 
 /// `EXPORT_RETENTION_DAYS` (1 to 3,650, default 7), as the bucket's lifecycle rule keeps reports.

@@ -103,6 +103,8 @@ pub struct PdfHeader {
     pub generated_at: String,
     /// Name of the time zone the report's times are expressed in.
     pub time_zone: String,
+    /// A line printed under the header of every page (a certificate's data digest).
+    pub note: Option<String>,
 }
 
 /// One table column: a title and a relative width weight.
@@ -396,6 +398,7 @@ impl<W: Write> PdfWriter<W> {
             None => format!("Job: {}", h.job_name),
         };
         let generated = format!("Generated {} · Times in {}", h.generated_at, h.time_zone);
+        let note = h.note.clone();
         let mut y = PAGE_H - MARGIN - TITLE_SIZE;
         self.fill(HEAD_TEXT);
         self.show(MARGIN, y, TITLE_SIZE, &title, CONTENT_W);
@@ -405,6 +408,11 @@ impl<W: Write> PdfWriter<W> {
         y -= 12.0;
         self.fill(MUTED);
         self.show(MARGIN, y, META_SIZE, &generated, CONTENT_W);
+        if let Some(note) = note {
+            y -= 12.0;
+            self.fill(TEXT);
+            self.show(MARGIN, y, META_SIZE, &note, CONTENT_W);
+        }
         y -= 7.0;
         self.hline(y, 0.75);
         self.y = y - 8.0;
@@ -678,6 +686,7 @@ mod tests {
             job_number: Some("J-2024-117".into()),
             generated_at: "2024-05-02 14:03".into(),
             time_zone: "America/Chicago".into(),
+            note: None,
         }
     }
 

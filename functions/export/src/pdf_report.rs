@@ -10,11 +10,11 @@ use crate::pdf::{Column, PdfHeader, PdfWriter};
 use crate::report::Context;
 use crate::storage::{SharedBuffer, Upload};
 
-fn io(err: std::io::Error) -> Error {
+pub fn io(err: std::io::Error) -> Error {
     Error::internal("writing PDF", err)
 }
 
-fn columns(spec: &[(&str, f32)]) -> Vec<Column> {
+pub fn columns(spec: &[(&str, f32)]) -> Vec<Column> {
     spec.iter().map(|(title, weight)| Column { title: (*title).to_owned(), weight: *weight }).collect()
 }
 
@@ -45,20 +45,30 @@ fn title(report: Report) -> &'static str {
         Report::Summary => "Activity summary",
         Report::Detailed => "Detailed activity",
         Report::Individual => "Individual activity",
+        Report::Coverage => "Addendum coverage",
+        Report::Distribution => "Certificate of distribution",
     }
 }
 
-/// Writes the report into `buffer`, flushing parts to `upload`; answers the rows written.
-pub async fn write(ctx: &Context<'_>, buffer: &SharedBuffer, upload: &mut Upload) -> Result<u64> {
-    let header = PdfHeader {
+/// The header every page of `ctx`'s report carries, with an optional `note` line.
+pub fn header(ctx: &Context<'_>, note: Option<String>) -> PdfHeader {
+    PdfHeader {
         title: title(ctx.request.report).to_owned(),
         job_name: ctx.job_name(),
         job_number: ctx.job_number(),
         generated_at: format!("{} ({})", ctx.local_readable(&ctx.generated_at), ctx.zone_name),
         time_zone: ctx.zone_name.clone(),
-    };
-    let mut pdf = PdfWriter::new(buffer.clone(), header).map_err(io)?;
+        note,
+    }
+}
+
+/// Writes the report into `buffer`, flushing parts to `upload`; answers the rows written.
+pub async fn write(ctx: &Context<'_>, buffer: &SharedBuffer, upload: &mut Upload) -> Result<u64> {
+    let mut pdf = PdfWriter::new(buffer.clone(), header(ctx, None)).map_err(io)?;
     match ctx.request.report {
+        Report::Coverage | Report::Distribution => {
+            return Err(Error::internal("writing PDF", "coverage and distribution have writers of their own"));
+        }
         Report::Summary => summary(ctx, &mut pdf, buffer, upload).await?,
         Report::Detailed => records(ctx, &mut pdf, buffer, upload).await?,
         Report::Individual => {

@@ -53,7 +53,7 @@ impl Bucket {
             .get_object()
             .bucket(&self.name)
             .key(key)
-            .response_content_disposition(format!("attachment; filename=\"{filename}\""))
+            .response_content_disposition(shared::download_name::content_disposition(filename))
             .presigned(presigning)
             .await
             .map_err(|e| Error::internal("presigning a download", e))?;

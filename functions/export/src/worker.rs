@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_dynamo::AttributeValue;
 use shared::config::{self, ConfigError};
-use shared::export::{ExportRequest, ExportSpec, Format};
+use shared::export::{ExportRequest, ExportSpec, Format, Report};
 use shared::ids::Id;
 use shared::store::exports::{Claim, Outcome};
 use shared::store::{self, DynamoStore, JobStore};
@@ -19,7 +19,7 @@ use shared::{Error, Result, keys};
 
 use crate::report::{self, Context};
 use crate::storage::{self, Bucket, SharedBuffer, Upload};
-use crate::{activity_csv, csv_report, pdf_report};
+use crate::{activity_csv, certificate, coverage_report, csv_report, pdf_report};
 
 /// How long a claim holds an export before another worker may take it over.
 pub const LEASE_SECONDS: i64 = 15 * 60;
@@ -91,7 +91,7 @@ impl Worker {
                 let buffer = SharedBuffer::default();
                 let mut upload = Upload::start(&self.bucket, &s3_key, Format::Csv.content_type()).await?;
                 let written = activity_csv::write(&self.store, planroom, query, &buffer, &mut upload).await;
-                finish(upload, &buffer, written, export_id, s3_key).await
+                finish(upload, &buffer, written, export_id, s3_key, None).await
             }
         }
     }
@@ -132,11 +132,21 @@ impl Worker {
         let s3_key = keys::export_object(planroom, export_id, request.format.as_str());
         let buffer = SharedBuffer::default();
         let mut upload = Upload::start(&self.bucket, &s3_key, request.format.content_type()).await?;
-        let written = match request.format {
-            Format::Csv => csv_report::write(&ctx, &buffer, &mut upload).await,
-            Format::Pdf => pdf_report::write(&ctx, &buffer, &mut upload).await,
+        let with_digest = |written: Result<(u64, String)>| match written {
+            Ok((rows, digest)) => (Ok(rows), Some(digest)),
+            Err(err) => (Err(err), None),
         };
-        finish(upload, &buffer, written, export_id, s3_key).await
+        let (written, digest) = match (request.report, request.format) {
+            (Report::Coverage, Format::Csv) => (coverage_report::write_csv(&ctx, &buffer, &mut upload).await, None),
+            (Report::Coverage, _) => (coverage_report::write_pdf(&ctx, &buffer, &mut upload).await, None),
+            (Report::Distribution, Format::Json) => {
+                with_digest(certificate::write_json(&ctx, &buffer, &mut upload).await)
+            }
+            (Report::Distribution, _) => with_digest(certificate::write_pdf(&ctx, &buffer, &mut upload).await),
+            (_, Format::Csv) => (csv_report::write(&ctx, &buffer, &mut upload).await, None),
+            (_, _) => (pdf_report::write(&ctx, &buffer, &mut upload).await, None),
+        };
+        finish(upload, &buffer, written, export_id, s3_key, digest).await
     }
 }
 
@@ -147,13 +157,14 @@ async fn finish(
     written: Result<u64>,
     export_id: &str,
     s3_key: String,
+    digest: Option<String>,
 ) -> Result<Outcome> {
     match written {
         Ok(rows) => {
             let peak = upload.peak_buffered;
             let bytes = upload.complete(buffer).await?;
             tracing::info!(export_id, rows, bytes, peak_buffered = peak, "report uploaded");
-            Ok(Outcome::Ready { rows, bytes, s3_key })
+            Ok(Outcome::Ready { rows, bytes, s3_key, digest })
         }
         Err(err) => {
             upload.abort().await;

@@ -4,11 +4,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::caller::Caller;
-use shared::coverage::{self, Ask, RowsBy, SentBlast};
+use shared::coverage::{Ask, RowsBy};
 use shared::ids::Id;
-use shared::records::AccessRecord;
-use shared::store::records::access_record;
-use shared::{Error, Result, http, visibility};
+use shared::{Error, Result, coverage_reading, http, visibility};
 
 use crate::{App, params};
 
@@ -47,20 +45,8 @@ pub async fn matrix(app: &App, caller: &Caller, req: &Request) -> Result<Respons
     if extra_files.len() > MAX_NAMED_FILES {
         return Err(Error::BadRequest(format!("file_id may name at most {MAX_NAMED_FILES} files")));
     }
-    let read = |scanners: bool| {
-        Box::pin(app.store.fold_records(&caller.planroom, &job, None, scanners, Vec::new, |part, item| {
-            part.push(access_record(item));
-        }))
-    };
-    let (blasts, people, scanners) =
-        tokio::try_join!(Box::pin(app.store.blasts_and_members(&caller.planroom, &job)), read(false), async {
-            if automated { read(true).await } else { Ok(Vec::new()) }
-        })?;
-    let (heads, members) = blasts;
-    let records: Vec<AccessRecord> = people.into_iter().chain(scanners).flatten().collect();
-    let sent: Vec<SentBlast> = heads.iter().map(SentBlast::of).collect();
     let ask = Ask { by, extra_files: &extra_files, missing_only, automated, zone: &zone };
-    let matrix = coverage::matrix(&sent, &members, &records, &ask);
+    let matrix = coverage_reading::job_coverage(&app.store, &caller.planroom, &job, &ask).await?;
     let cells = matrix.rows.len().saturating_mul(matrix.columns.len());
     if cells > MAX_CELLS {
         return Err(Error::Validation(format!(

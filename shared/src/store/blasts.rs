@@ -105,6 +105,7 @@ impl StoredBlast {
                     id: Id::parse("id", t["id"].as_str()?).ok()?,
                     name: Name::parse("name", t["name"].as_str().unwrap_or_default()).unwrap_or_default(),
                     action: serde_json::from_value(t["action"].clone()).ok()?,
+                    sha256: t["sha256"].as_str().map(str::to_owned),
                 })
             })
             .collect()
@@ -334,7 +335,11 @@ impl DynamoStore {
 
 /// A link target as a blast's head stores it.
 fn target_json(t: &Target) -> serde_json::Value {
-    serde_json::json!({"kind": t.kind, "id": t.id, "name": t.name, "action": t.action})
+    let mut json = serde_json::json!({"kind": t.kind, "id": t.id, "name": t.name, "action": t.action});
+    if let Some(hash) = &t.sha256 {
+        json["sha256"] = serde_json::json!(hash);
+    }
+    json
 }
 
 fn recipient_item(job_pk: &str, job: &Id, blast_id: &str, blast: &Blast, r: &Recipient) -> Item {

@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 
 use super::retry::{self, condition_failed, send};
 use super::{DynamoStore, Item, get_bool, get_n, get_s, n, s};
+use crate::coverage::RowsBy;
 use crate::export::{ExportRequest, ExportSpec, Format, Report, Status, USER_ACTIVITY_REPORT};
 use crate::ids::Id;
 use crate::{Error, Result, keys};
@@ -36,6 +37,8 @@ pub struct ExportRecord {
     pub s3_key: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+    /// The SHA-256 of the report's data (a distribution certificate), when ready.
+    pub digest: Option<String>,
     /// A worker must claim it before this (epoch seconds).
     pub start_by: i64,
     /// Until when (epoch seconds) the running worker holds it.
@@ -56,6 +59,8 @@ pub enum Outcome {
         bytes: u64,
         /// Where.
         s3_key: String,
+        /// The SHA-256 of the report's data, for reports that carry one.
+        digest: Option<String>,
     },
     /// Gave up, with a readable reason.
     Failed(String),
@@ -112,6 +117,12 @@ impl DynamoStore {
                     .item("include_automated", AttributeValue::Bool(request.include_automated));
                 if let Some(individual) = &request.individual_id {
                     put = put.item("individual_id", s(individual.as_str()));
+                }
+                if let Some(blast) = &request.blast_id {
+                    put = put.item("blast_id", s(blast.as_str()));
+                }
+                if let Some(by) = request.by {
+                    put = put.item("by", s(by.as_str()));
                 }
                 if let Some(tz) = &request.time_zone {
                     put = put.item("time_zone", s(tz));
@@ -214,11 +225,13 @@ impl DynamoStore {
             .expression_attribute_values(":claim", s(&claim.id))
             .expression_attribute_values(":at", s(finished_at));
         let update = match outcome {
-            Outcome::Ready { rows, bytes, s3_key } => update
+            Outcome::Ready { rows, bytes, s3_key, digest } => update
                 .update_expression(
-                    "SET #status = :ready, #rows = :rows, #bytes = :bytes, s3_key = :key, finished_at = :at \
-                     REMOVE #error",
+                    "SET #status = :ready, #rows = :rows, #bytes = :bytes, s3_key = :key, finished_at = :at, \
+                     #digest = :digest REMOVE #error",
                 )
+                .expression_attribute_names("#digest", "digest")
+                .expression_attribute_values(":digest", s(digest.as_deref().unwrap_or_default()))
                 .expression_attribute_names("#rows", "rows")
                 .expression_attribute_names("#bytes", "bytes")
                 .expression_attribute_values(":ready", s(Status::Ready.as_str()))
@@ -282,6 +295,8 @@ fn export_record(item: &Item) -> Option<ExportRecord> {
             format: Format::parse(get_s(item, "format")?)?,
             report: Report::parse(get_s(item, "report")?)?,
             individual_id: get_s(item, "individual_id").and_then(|i| Id::parse("individual_id", i).ok()),
+            blast_id: get_s(item, "blast_id").and_then(|b| Id::parse("blast_id", b).ok()),
+            by: get_s(item, "by").and_then(RowsBy::parse),
             time_zone: get_s(item, "time_zone").map(str::to_owned),
             include_automated: get_bool(item, "include_automated"),
         })
@@ -297,6 +312,7 @@ fn export_record(item: &Item) -> Option<ExportRecord> {
         bytes: get_n(item, "bytes"),
         s3_key: get_s(item, "s3_key").map(str::to_owned),
         error: get_s(item, "error").map(str::to_owned),
+        digest: get_s(item, "digest").filter(|d| !d.is_empty()).map(str::to_owned),
         start_by: seconds("start_by"),
         lease_until: seconds("lease_until"),
         expires_at: seconds(crate::table::TTL_ATTRIBUTE),

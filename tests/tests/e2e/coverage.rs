@@ -4,7 +4,9 @@
 use e2e::{BROWSER, Blast, TestApp, an_hour_ago};
 use serde_json::{Value, json};
 
-const JOB: &str = "cov-1";
+pub(crate) const JOB: &str = "cov-1";
+/// The SHA-256 the blast gives for Addendum 3.
+pub(crate) const ADDENDUM_3_SHA256: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 /// Who the blast goes to: two people of Alpha, one each of Beta, Gamma and Delta.
 const RECIPIENTS: [(&str, &str); 5] = [
@@ -26,7 +28,7 @@ async fn register(app: &TestApp, job: &str, name: &str, number: &str, company: &
 /// A blast of Addenda 1 and 3 to [`RECIPIENTS`], then: Ann views Addendum 1 by its link and
 /// downloads Addendum 3; Bo views Addendum 3 by its link; only a scanner touches Dee's link;
 /// Al and Cy do nothing.
-async fn bid_board(app: &TestApp) -> Blast {
+pub(crate) async fn bid_board(app: &TestApp) -> Blast {
     register(app, JOB, "Riverside Clinic", "J-1042", "acme").await;
     let staff = app.staff();
     let base = app.json("PUT", "/v1/planroom", Some(&staff), &json!({"base_url": "https://plans.example.test/"})).await;
@@ -37,7 +39,7 @@ async fn bid_board(app: &TestApp) -> Blast {
         "recipients": RECIPIENTS.iter().map(|(e, c)| json!({"email": e, "name": format!("Name of {e}"), "company_name": c})).collect::<Vec<_>>(),
         "targets": [
             {"kind": "file", "id": "add-1", "name": "Addendum 1.pdf", "action": "view"},
-            {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf", "action": "view"},
+            {"kind": "file", "id": "add-3", "name": "Addendum 3.pdf", "action": "view", "sha256": ADDENDUM_3_SHA256},
         ],
     });
     let answer = app.json("POST", &format!("/v1/jobs/{JOB}/blasts"), Some(&staff), &blast).await;

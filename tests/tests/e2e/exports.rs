@@ -48,13 +48,13 @@ async fn stored_object(app: &TestApp, export_id: &str) -> Vec<u8> {
     object.body.collect().await.expect("object bytes").into_bytes().to_vec()
 }
 
-async fn download(app: &TestApp, url: &str) -> Vec<u8> {
+pub(crate) async fn download(app: &TestApp, url: &str) -> Vec<u8> {
     let res = app.http.get(url).send().await.expect("download");
     assert_eq!(res.status(), 200);
     res.bytes().await.expect("bytes").to_vec()
 }
 
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(e2e::unique("pdf"));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("report.pdf");

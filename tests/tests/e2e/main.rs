@@ -16,5 +16,6 @@ mod jobs;
 mod links;
 mod person;
 mod queries;
+mod reports;
 mod user_activity;
 mod user_activity_api;
