@@ -6,7 +6,7 @@
 #   scripts/browser-test.sh [pytest options]
 #
 # Assumes the local AWS stand-in answers (`scripts/aws-local.sh start`), target/debug/devserver is
-# built and web/dist is built (scripts/web.sh).
+# built (or DEVSERVER names another build of it) and web/dist is built (scripts/web.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -18,7 +18,7 @@ if [ ! -x "$venv/bin/pytest" ] || ! cmp -s scripts/requirements-browser.txt "$ve
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-browser.txt
   cp scripts/requirements-browser.txt "$venv/.requirements"
 fi
-for needed in target/debug/devserver web/dist/index.html; do
+for needed in "${DEVSERVER:-target/debug/devserver}" web/dist/index.html; do
   if [ ! -e "$needed" ]; then
     echo "$needed is missing (cargo build -p devserver; scripts/web.sh build)" >&2
     exit 1

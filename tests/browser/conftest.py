@@ -19,6 +19,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "target" / "browser-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The dev server binary: target/debug/devserver unless DEVSERVER names another (a copy, say).
+DEVSERVER = Path(os.environ.get("DEVSERVER") or ROOT / "target" / "debug" / "devserver")
 # Without the background-networking flags Chromium keeps trying to reach Google's hosts, which this
 # closed network refuses.
 CHROMIUM_ARGS = [
@@ -104,7 +106,7 @@ def server():
         RUST_LOG=os.environ.get("RUST_LOG", "info"),
     )
     log = open(ARTIFACTS / "devserver.log", "w")
-    process = subprocess.Popen([str(ROOT / "target" / "debug" / "devserver")], env=env, stdout=log, stderr=log)
+    process = subprocess.Popen([str(DEVSERVER)], env=env, stdout=log, stderr=log)
     config = None
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:

@@ -143,6 +143,10 @@ def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed,
 
     sign_in(page, server)
     page.goto(server.base + f"/ui/#/jobs/{JOB}")
+    # The job opens on its coverage; the Activity tab is one click away.
+    expect(page.get_by_test_id("tab-coverage")).to_have_attribute("aria-current", "page")
+    page.get_by_test_id("tab-activity").click()
+    expect(page.get_by_test_id("tab-activity")).to_have_attribute("aria-current", "page")
     expect(page.get_by_test_id("job-title")).to_contain_text("Elm Street School")
     rows = page.get_by_test_id("individual-row")
     page.get_by_test_id("page-size").select_option("10")
@@ -182,7 +186,7 @@ def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed,
     shot(page, "04-file-who-opened")
 
     # Drill down to Zoë.
-    page.goto(server.base + f"/ui/#/jobs/{JOB}")
+    page.goto(server.base + f"/ui/#/jobs/{JOB}/activity")
     page.get_by_test_id("sort-first-at").click()
     expect(rows.first).to_contain_text("Zoë Ångström")
     rows.first.click()
@@ -191,7 +195,7 @@ def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed,
     shot(page, "05-individual")
 
     # A PDF summary of the job: progress until ready, then a download.
-    page.goto(server.base + f"/ui/#/jobs/{JOB}")
+    page.goto(server.base + f"/ui/#/jobs/{JOB}/activity")
     page.get_by_test_id("report-pdf-summary").click()
     expect(page.get_by_test_id("export-status")).to_contain_text("PDF")
     download_link = page.get_by_test_id("export-download")
@@ -227,7 +231,7 @@ def test_errors_and_a_customers_view_are_shown_clearly(landed, server, page):
 
     # A customer of the job's company sees its activity but not the planroom-wide chart.
     page.get_by_test_id("sign-in-customer").click()
-    page.goto(server.base + f"/ui/#/jobs/{JOB}")
+    page.goto(server.base + f"/ui/#/jobs/{JOB}/activity")
     expect(page.get_by_test_id("individual-row").first).to_be_visible()
     expect(page.get_by_test_id("first-views-chart")).to_have_count(0)
     assert page.console.app_errors(expected_statuses=(401, 404)) == []
@@ -255,7 +259,7 @@ def test_a_job_without_activity_is_empty_and_a_busy_service_is_retried(landed, s
                       content_type="application/json", body=json.dumps(busy))
 
     page.route(lambda url: url.startswith(f"{server.base}/v1/jobs/{JOB}/activity/individuals?"), once_busy)
-    page.goto(server.base + f"/ui/#/jobs/{JOB}")
+    page.goto(server.base + f"/ui/#/jobs/{JOB}/activity")
     error = page.get_by_test_id("error").first
     expect(error).to_contain_text("The service is busy, retry")
     expect(error).to_contain_text("wait 1 s")

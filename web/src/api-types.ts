@@ -5,6 +5,7 @@ export type { paths } from './generated/api';
 
 type Schemas = components['schemas'];
 export type JobInfo = Schemas['Job'];
+export type JobList = Schemas['JobList'];
 export type JobInput = Schemas['JobInput'];
 export type BlastInput = Schemas['BlastInput'];
 export type BlastList = Schemas['BlastList'];
@@ -14,3 +15,9 @@ export type AccessRecord = Schemas['AccessRecord'];
 export type Export = Schemas['Export'];
 export type ExportInput = Schemas['ExportInput'];
 export type ApiErrorBody = Schemas['Error'];
+export type Coverage = Schemas['Coverage'];
+export type CoverageColumn = Coverage['columns'][number];
+export type CoverageRow = Coverage['rows'][number];
+export type CoverageCell = Schemas['CoverageCell'];
+export type CoverageStep = CoverageCell['step'];
+export type ReminderCreated = Schemas['ReminderCreated'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from './api';
-import { countPerDay, dayKey, daysBetween, formatInstant, percent } from './format';
+import { countPerDay, dayKey, daysBetween, formatInstant, formatShort, percent } from './format';
 
 describe('times in the job time zone', () => {
   it('formats an instant with the zone', () => {
@@ -9,6 +9,10 @@ describe('times in the job time zone', () => {
 
   it('falls back to UTC for an unknown zone', () => {
     expect(formatInstant('2026-11-25T15:00:05Z', 'Not/AZone')).toBe('Nov 25, 2026, 3:00:05 PM UTC');
+  });
+
+  it('formats an instant short, for a matrix cell', () => {
+    expect(formatShort('2026-11-25T15:00:05Z', 'America/Chicago').replace(/\s/g, ' ')).toBe('Nov 25, 9:00 AM');
   });
 
   it('puts an instant on its local calendar day', () => {

@@ -22,6 +22,13 @@ export function formatInstant(iso: string, timeZone: string): string {
   return formatter(timeZone, 'instant', { dateStyle: 'medium', timeStyle: 'long' }).format(date);
 }
 
+/** "Nov 25, 9:00 AM" for an RFC 3339 instant, in `timeZone` (a matrix cell's room). */
+export function formatShort(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return formatter(timeZone, 'short', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(date);
+}
+
 /** "Nov 25, 2026" for a calendar day key `YYYY-MM-DD`. */
 export function formatDay(day: string): string {
   const date = new Date(`${day}T12:00:00Z`);

@@ -77,7 +77,7 @@ class App implements Host {
     if (this.auth.token === null) return new SignInRequiredView(this);
     switch (route.name) {
       case 'job':
-        return new JobView(this, route.jobId);
+        return new JobView(this, route.jobId, route.tab);
       case 'individual':
         return new IndividualView(this, route.jobId, route.individualId);
       case 'file':

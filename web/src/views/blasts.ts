@@ -1,5 +1,5 @@
 /** The job's blasts: per blast, how many recipients opened, viewed and downloaded. */
-import { html, type TemplateResult } from 'lit-html';
+import { html, nothing, type TemplateResult } from 'lit-html';
 import { styleMap } from 'lit-html/directives/style-map.js';
 import { call } from '../api';
 import type { BlastList, BlastSummary } from '../api-types';
@@ -51,7 +51,13 @@ export class BlastsPanel {
     const files = blast.targets.filter((t) => t.kind === 'file');
     return html`<article class="blast" aria-labelledby=${headingId}>
       <h3 id=${headingId}>${blast.name || 'Unnamed blast'}</h3>
-      <p class="muted">Sent ${time(blast.sent_at ?? blast.created_at, timeZone)} to ${plural(blast.recipients, 'recipient')}</p>
+      <p class="muted">
+        Sent ${time(blast.sent_at ?? blast.created_at, timeZone)} to ${plural(blast.recipients, 'recipient')}${blast.reminder_of
+          ? html` · a reminder of “${this.names().get(blast.reminder_of) ?? 'an earlier blast'}”`
+          : nothing}${blast.reminded > 0
+          ? html` · <span data-testid="blast-reminded">${plural(blast.reminded, 'recipient')} reminded since</span>`
+          : nothing}
+      </p>
       <ol class="funnel" data-testid="blast-funnel" aria-label=${`Engagement with ${blast.name || 'the blast'}`}>
         ${steps.map(
           (step) => html`<li>

@@ -1,10 +1,14 @@
-/** `#/`: open a job by id; staff on the dev server can also create the demo job and blast. */
+/**
+ * `#/`: the jobs (searched, paged, newest first; each opens on its coverage), a job by id, and on
+ * the dev server, for staff, the demo job and blast.
+ */
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { call, toApiError, type ApiError } from '../api';
 import { DEMO_BLAST, DEMO_JOB, DEMO_JOB_ID, demoBlast } from '../demo';
 import type { Host, View } from '../host';
 import { recentJobs } from '../recent';
 import { href, navigate } from '../router';
+import { JobsPanel } from './jobs';
 import { errorBox, loading } from './states';
 
 type TrackedLink = { url: string; email: string; name: string; target: string };
@@ -19,8 +23,12 @@ export class HomeView implements View {
   readonly title = 'Activity';
   private demo: DemoState = { phase: 'idle' };
   private disposed = false;
+  /** Built when signed in (the app builds a new view on signing in or out). */
+  private readonly jobs: JobsPanel | null;
 
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: Host) {
+    this.jobs = host.auth.token !== null ? new JobsPanel(host) : null;
+  }
 
   render(): TemplateResult {
     const recent = recentJobs();
@@ -29,21 +37,22 @@ export class HomeView implements View {
       <h1>Activity</h1>
       <p class="lead">Who viewed, downloaded or ordered a job's bid documents, and when they first did.</p>
       ${signedIn ? nothing : html`<p class="note">Sign in (top of the page) to see a job's activity.</p>`}
+      ${signedIn && this.jobs ? this.jobs.render() : nothing}
 
-      <form class="open-job" @submit=${(event: Event) => this.open(event)}>
-        <label for="job-id">Job id</label>
-        <input id="job-id" name="job-id" data-testid="job-id-input" value=${DEMO_JOB_ID} required autocomplete="off" spellcheck="false" />
-        <button type="submit" data-testid="open-job">Open</button>
-      </form>
-
-      ${recent.length > 0
-        ? html`<section aria-labelledby="recent-heading">
-            <h2 id="recent-heading">Recent jobs</h2>
-            <ul class="recent">
-              ${recent.map((id) => html`<li><a href=${href.job(id)}>${id}</a></li>`)}
-            </ul>
-          </section>`
-        : nothing}
+      <section aria-labelledby="open-heading">
+        <h2 id="open-heading">Open a job by id</h2>
+        <form class="open-job" @submit=${(event: Event) => this.open(event)}>
+          <label for="job-id">Job id</label>
+          <input id="job-id" name="job-id" data-testid="job-id-input" value=${DEMO_JOB_ID} required autocomplete="off" spellcheck="false" />
+          <button type="submit" data-testid="open-job">Open</button>
+        </form>
+        ${recent.length > 0
+          ? html`<h3 id="recent-heading">Recent jobs</h3>
+              <ul class="recent" aria-labelledby="recent-heading">
+                ${recent.map((id) => html`<li><a href=${href.job(id)}>${id}</a></li>`)}
+              </ul>`
+          : nothing}
+      </section>
       ${(this.host.auth.isStaff && this.host.config.dev_tokens) || this.demo.phase !== 'idle' ? this.demoSection() : nothing}
     `;
   }
@@ -106,6 +115,7 @@ export class HomeView implements View {
       const blast = await call(api.POST('/v1/jobs/{job_id}/blasts', { params: { path: { job_id: DEMO_JOB_ID } }, body: demoBlast() }));
       const names = new Map(DEMO_BLAST.recipients.map((r) => [r.email.toLowerCase(), r.name ?? r.email]));
       const targets = new Map(DEMO_BLAST.targets.map((t) => [`${t.kind}:${t.id}`, t.name ?? t.id]));
+      this.jobs?.loader.load();
       set({
         phase: 'done',
         links: blast.links.map((link) => ({
@@ -124,5 +134,6 @@ export class HomeView implements View {
 
   dispose(): void {
     this.disposed = true;
+    this.jobs?.dispose();
   }
 }

@@ -65,4 +65,16 @@ export function pagerControls(options: {
   </nav>`;
 }
 
+/** Pages of a list held whole in the browser: previous, "Page n of m", next. */
+export function pagedControls(options: { page: number; pages: number; onChange: (page: number) => void; label: string }): TemplateResult {
+  const { page, pages, onChange, label } = options;
+  return html`<nav class="pager" aria-label=${`${label} pages`}>
+    <button type="button" data-testid="prev-page" ?disabled=${page <= 0} @click=${() => onChange(Math.max(0, page - 1))}>Previous page</button>
+    <span class="muted" data-testid="page-of">Page ${page + 1} of ${pages}</span>
+    <button type="button" data-testid="next-page" ?disabled=${page >= pages - 1} @click=${() => onChange(Math.min(pages - 1, page + 1))}>
+      Next page
+    </button>
+  </nav>`;
+}
+
 export const PAGE_SIZES = [10, 25, 50] as const;
