@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 # `Credential=AKID/20261204/us-east-1/dynamodb/aws4_request`, in a header or a presigned query.
@@ -118,6 +118,12 @@ class Resources:
     bucket: str
     queue_arn: str
     secret_name: str
+    # The queue each function's SQS calls touch, when not `queue_arn` (the webhook function's
+    # delivery queue); locally every test has a queue of its own, named apart.
+    queue_by_principal: dict[str, str] = field(default_factory=dict)
+    bus_arn: str = ""
+    schedule_group: str = ""
+    scheduler_role_arn: str = ""
 
     def table_arn(self, index: Optional[str] = None) -> str:
         arn = f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{self.table}"
@@ -158,10 +164,28 @@ def iam_requests(call: dict[str, Any], where: Resources) -> list[tuple[str, str]
     if service == "secretsmanager":
         return [(f"secretsmanager:{op}", where.secret_arn())]
     if service == "sqs":
-        return [(f"sqs:{op}", where.queue_arn)]
+        return [(f"sqs:{op}", where.queue_by_principal.get(call.get("principal", ""), where.queue_arn))]
+    if service == "events":
+        return [(f"events:{op}", where.bus_arn)]
+    if service == "scheduler":
+        return _scheduler_requests(call, where)
     if service == "s3":
         return [_s3_request(call, where)]
     return [(f"{service}:{op or call.get('method')}", "*")]
+
+
+def _scheduler_requests(call: dict[str, Any], where: Resources) -> list[tuple[str, str]]:
+    """EventBridge Scheduler is a REST service: `/schedules/{name}`, the method says the operation;
+    creating or moving a schedule passes its role (iam:PassRole on the role)."""
+    parts = call.get("path", "").strip("/").split("/")
+    if len(parts) != 2 or parts[0] != "schedules":
+        return [(f"scheduler:{call.get('method')}", "*")]
+    action = {"POST": "CreateSchedule", "PUT": "UpdateSchedule", "DELETE": "DeleteSchedule"}.get(call["method"], "GetSchedule")
+    arn = f"arn:{where.partition}:scheduler:{where.region}:{where.account}:schedule/{where.schedule_group}/{parts[1]}"
+    requests = [(f"scheduler:{action}", arn)]
+    if action in ("CreateSchedule", "UpdateSchedule"):
+        requests.append(("iam:PassRole", where.scheduler_role_arn))
+    return requests
 
 
 def _s3_request(call: dict[str, Any], where: Resources) -> tuple[str, str]:

@@ -187,7 +187,15 @@ class Stack:
             bucket=self.physical["ReportsBucket"],
             queue_arn=queue_arn,
             secret_name=self.parameters.get("SigningKeysSecretName") or "planroom-activity/signing-keys",
+            queue_by_principal={"WebhookFunction": self.queue_arn("WebhookQueue")},
+            bus_arn=f"arn:{partition}:events:{region}:{account}:event-bus/{self.name}-activity",
+            schedule_group=f"{self.name}-deadlines",
+            scheduler_role_arn=self.role_arn("WebhookSchedulerRole"),
         )
+
+    def role_arn(self, logical: str) -> str:
+        """The ARN of the role the template calls `logical`."""
+        return self.iam.get_role(RoleName=self.physical[logical])["Role"]["Arn"]
 
     def queue_arn(self, logical: str) -> str:
         """The ARN of the queue the template calls `logical`."""
@@ -251,8 +259,12 @@ def service_requests(expanded: dict[str, Any], function: str, stack: Stack, wher
                 requests.append((action, where.table_stream_arn, {}))
             requests.append(("dynamodb:ListStreams", "*", {}))
         elif "Queue" in source:
+            # `{"Fn::GetAtt": [queue, "Arn"]}`: the queue this function polls, as deployed.
+            arn = props.get("EventSourceArn")
+            logical = arn.get("Fn::GetAtt", [None])[0] if isinstance(arn, dict) else None
+            polled = stack.queue_arn(logical) if logical in stack.physical else where.queue_arn
             for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
-                requests.append((action, where.queue_arn, {}))
+                requests.append((action, polled, {}))
             requests.append(("kms:Decrypt", key, kms))
         destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         if destination is not None:

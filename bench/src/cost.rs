@@ -319,6 +319,18 @@ pub async fn capture_cost(sdk: &shared::store::SdkConfig) -> Fallible {
         worker: export::worker::Worker::new(store.clone(), export::storage::Bucket::new(sdk, BUCKET.into(), true)),
         drainer: export::failures::Drainer::new(store.clone(), aws_sdk_dynamodbstreams::Client::new(sdk)),
         judge: redirect::judge::Judge::new(store.clone(), settings.windows),
+        // The webhook outbox reads the planroom's endpoints (none here) through the counting
+        // client; no bus (EventBridge's price is apart, BENCHMARKS.md).
+        webhooks: webhooks::App::new(
+            sdk,
+            store.clone(),
+            webhooks::Outlets {
+                queue_url: String::new(),
+                bus: String::new(),
+                schedule: shared::webhook::RETRY_SECONDS.to_vec(),
+                timeout: webhooks::DEFAULT_TIMEOUT,
+            },
+        )?,
     };
     let (feed_sdk, feed_table) = (sdk.clone(), table.clone());
     tokio::spawn(async move { devserver::stream::feed(&feed_sdk, &feed_table, &consumers).await });

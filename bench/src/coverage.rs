@@ -33,6 +33,7 @@ pub async fn load_job(store: &DynamoStore, job: &str, bidders: usize, files: usi
         time_zone: "America/Chicago".into(),
         is_demo: false,
         bid_due_at: None,
+        coverage_alert_hours: None,
         created_at: None,
     };
     store.put_job(&planroom, &registered, now).await.map_err(|e| e.chain())?;

@@ -10,7 +10,7 @@ use lambda_http::http::{HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 
 /// `AllowMethods` of the template.
-pub const ALLOW_METHODS: [&str; 5] = ["GET", "HEAD", "POST", "PUT", "OPTIONS"];
+pub const ALLOW_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"];
 
 /// `AllowHeaders` of the template.
 pub const ALLOW_HEADERS: [&str; 4] = ["authorization", "content-type", "idempotency-key", "x-contact-session"];

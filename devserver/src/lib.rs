@@ -8,6 +8,7 @@ pub mod limits;
 pub mod principals;
 pub mod stream;
 pub mod web;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,6 +62,16 @@ pub struct Settings {
     pub cors_allowed_origins: String,
     /// The judge's windows (`SCANNER_*`).
     pub windows: shared::hit_judgement::Windows,
+    /// The webhook delivery queue's name (`WEBHOOK_QUEUE_NAME`).
+    pub webhook_queue: String,
+    /// The EventBridge bus (`EVENT_BUS_NAME`).
+    pub event_bus: String,
+    /// The schedule group of the jobs' alerts (`SCHEDULE_GROUP`).
+    pub schedule_group: String,
+    /// Seconds before each retry of a webhook delivery (`WEBHOOK_RETRY_SECONDS`).
+    pub webhook_retry: Vec<u64>,
+    /// How long a delivery attempt may take (`WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout: Duration,
 }
 
 impl Settings {
@@ -83,6 +94,18 @@ impl Settings {
             cors_allowed_origins: config::or("CORS_ALLOWED_ORIGINS", cors::DEFAULT_ORIGINS),
             export_retention: export::retention_from_env()?,
             windows: redirect::judge::windows_from_env()?,
+            webhook_queue: config::or("WEBHOOK_QUEUE_NAME", "planroom-activity-webhooks-local"),
+            event_bus: config::or("EVENT_BUS_NAME", "planroom-activity-local"),
+            schedule_group: config::or("SCHEDULE_GROUP", "planroom-activity-deadlines-local"),
+            webhook_retry: match std::env::var("WEBHOOK_RETRY_SECONDS") {
+                Ok(text) => shared::webhook::parse_schedule(&text)
+                    .ok_or_else(|| ConfigError("WEBHOOK_RETRY_SECONDS must be comma-separated seconds".into()))?,
+                Err(_) => shared::webhook::RETRY_SECONDS.to_vec(),
+            },
+            webhook_timeout: Duration::from_millis(config::number(
+                "WEBHOOK_TIMEOUT_MS",
+                ::webhooks::DEFAULT_TIMEOUT.as_millis() as u64,
+            )?),
         })
     }
 }
@@ -96,6 +119,9 @@ pub async fn gateway(settings: &Settings, public_base: &str) -> Result<Gateway, 
         .await
         .map_err(|e| ConfigError(format!("cannot create table {}: {}", settings.table, e.chain())))?;
     local_bucket(&sdk, settings).await?;
+    webhooks::create_local(&sdk, settings)
+        .await
+        .map_err(|e| ConfigError(format!("cannot create the webhook queue, bus or schedule group: {e}")))?;
     gateway_with(&sdk, settings, public_base)
 }
 
@@ -125,7 +151,14 @@ pub fn gateway_on(
     let as_function = |principal| principals::store_as(&store, principal);
     let functions = Functions {
         capture: capture::App::new(as_function(principals::CAPTURE), claims.clone(), keys.clone(), links)
-            .with_budget(budget),
+            .with_budget(budget)
+            .with_deadlines(capture::deadlines::Deadlines::new(
+                &principals::sdk_as(sdk, principals::CAPTURE),
+                settings.schedule_group.clone(),
+                webhooks::scheduler_role_arn(),
+                webhooks::function_arn(),
+            ))
+            .with_webhooks_over_loopback_http(),
         redirect: redirect::App::new(as_function(principals::REDIRECT), keys.clone(), settings.redirect.clone()),
         query: query::App::new(as_function(principals::QUERY), claims.clone(), keys).with_budget(budget),
         export: export::App::new(as_function(principals::EXPORT), bucket, claims, export::storage::url_ttl_from_env()?)
@@ -176,7 +209,29 @@ pub async fn run_worker_through(
     let judge_sdk = principals::sdk_as(judge_sdk, principals::HIT_JUDGE);
     let judge_store = DynamoStore::from_sdk(&judge_sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
     let judge = redirect::judge::Judge::new(judge_store, settings.windows);
-    stream::feed(sdk, &settings.table, &stream::Consumers { worker, drainer, judge }).await;
+    // The webhook function: its outbox on the stream, its sender on the delivery queue, its
+    // deadlines on the schedules.
+    let names = webhooks::create_local(sdk, settings)
+        .await
+        .map_err(|e| ConfigError(format!("cannot create the webhook queue, bus or schedule group: {e}")))?;
+    let webhooks_sdk = principals::sdk_as(sdk, principals::WEBHOOKS);
+    let outlets = ::webhooks::Outlets {
+        queue_url: names.queue_url.clone(),
+        bus: names.bus.clone(),
+        schedule: settings.webhook_retry.clone(),
+        timeout: settings.webhook_timeout,
+    };
+    let webhooks_store = DynamoStore::from_sdk(&webhooks_sdk, &settings.table);
+    let hooks = ::webhooks::App::new(&webhooks_sdk, webhooks_store, outlets)?;
+    let consumers = stream::Consumers { worker, drainer, judge, webhooks: hooks.clone() };
+    let sqs = aws_sdk_sqs::Client::new(&webhooks_sdk);
+    // The scheduler calls the function as the service does, not as a function.
+    let scheduler = aws_sdk_scheduler::Client::new(sdk);
+    tokio::join!(
+        stream::feed(sdk, &settings.table, &consumers),
+        webhooks::poll_queue(&hooks, &sqs, &names.queue_url),
+        webhooks::run_schedules(&hooks, &scheduler, &names.group),
+    );
     Ok(())
 }
 

@@ -23,8 +23,12 @@ pub const EXPORT_FAILURES: &str = "ExportFailuresFunction";
 /// stream reads).
 pub const HIT_JUDGE: &str = "HitJudgeFunction";
 
+/// `functions/webhooks`: the outbox (the table's stream), the sender (the delivery queue) and
+/// the deadlines (the schedules).
+pub const WEBHOOKS: &str = "WebhookFunction";
+
 /// Every function's logical id, as `make check-infra` compares them with the template.
-pub const ALL: [&str; 7] = [CAPTURE, REDIRECT, QUERY, EXPORT, EXPORT_WORKER, EXPORT_FAILURES, HIT_JUDGE];
+pub const ALL: [&str; 8] = [CAPTURE, REDIRECT, QUERY, EXPORT, EXPORT_WORKER, EXPORT_FAILURES, HIT_JUDGE, WEBHOOKS];
 
 /// Credentials naming `principal` (the stand-in checks no signature).
 fn credentials(principal: &str) -> SharedCredentialsProvider {

@@ -50,6 +50,8 @@ pub struct Consumers {
     pub drainer: Drainer,
     /// The judge of tracked-link hits.
     pub judge: Judge,
+    /// The webhook function's outbox.
+    pub webhooks: webhooks::App,
 }
 
 /// Feeds the consumers forever (until the task is dropped), starting at the oldest record the
@@ -128,6 +130,10 @@ async fn read_shard(
         for batch in hits.chunks(JUDGE_BATCH) {
             judge_batch(&consumers.judge, batch, arn).await;
         }
+        let firsts: Vec<&Record> = records.iter().filter(|r| for_the_outbox(r)).collect();
+        for batch in firsts.chunks(JUDGE_BATCH) {
+            outbox_batch(&consumers.webhooks, batch, arn).await;
+        }
         for record in records.into_iter().filter(|r| failures::inserted_export(r).is_some()) {
             let permit = lanes.clone().acquire_owned().await?;
             let (worker, drainer) = (consumers.worker.clone(), consumers.drainer.clone());
@@ -151,6 +157,33 @@ fn for_the_judge(record: &Record) -> bool {
     let inserted = record.event_name.as_ref().is_some_and(|n| n.as_str() == "INSERT");
     let image = record.dynamodb.as_ref().and_then(|d| d.new_image.as_ref());
     inserted && image.is_some_and(|i| i.contains_key("hit") || i.contains_key("landing_of"))
+}
+
+/// The template's filter of the webhook outbox's event source: inserts of a person's first
+/// access of a file.
+fn for_the_outbox(record: &Record) -> bool {
+    let inserted = record.event_name.as_ref().is_some_and(|n| n.as_str() == "INSERT");
+    let image = record.dynamodb.as_ref().and_then(|d| d.new_image.as_ref());
+    let is = |name: &str, value: &AttributeValue| image.and_then(|i| i.get(name)) == Some(value);
+    inserted
+        && is("type", &AttributeValue::S("first_access".into()))
+        && is("automated", &AttributeValue::Bool(false))
+        && is("object_kind", &AttributeValue::S("file".into()))
+}
+
+/// Hands one batch to the webhook outbox as Lambda would: again, whole, when it fails.
+async fn outbox_batch(hooks: &webhooks::App, batch: &[&Record], arn: &str) {
+    let records: Vec<Value> = batch.iter().map(|r| lambda_record(r, arn)).collect();
+    for attempt in 0..=MAX_RETRIES {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        if webhooks::handle(hooks, json!({ "Records": records })).await.is_ok() {
+            return;
+        }
+        tracing::warn!(attempt, records = batch.len(), "the webhook outbox failed a batch; delivering it again");
+    }
+    tracing::error!(records = batch.len(), "the webhook outbox failed a batch on every attempt");
 }
 
 /// Hands one batch to the judge as Lambda would: the whole batch again when it fails, up to the

@@ -25,6 +25,9 @@ pub struct Job {
     /// When bids are due (stored form, UTC), when the planroom says so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bid_due_at: Option<String>,
+    /// Hours before `bid_due_at` the `coverage.missing` alert fires (default 48).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_alert_hours: Option<u16>,
     /// When the job was first registered (stored form); set by storage, `None` for a job being
     /// registered and for jobs registered before it was kept.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,6 +46,7 @@ pub struct JobInput {
     #[serde(default)]
     is_demo: bool,
     bid_due_at: Option<String>,
+    coverage_alert_hours: Option<u16>,
 }
 
 impl JobInput {
@@ -72,6 +76,11 @@ impl JobInput {
                         .map_err(|_| Error::validation("bid_due_at must be an RFC 3339 instant with its offset"))
                 })
                 .transpose()?,
+            coverage_alert_hours: match self.coverage_alert_hours {
+                Some(hours @ 1..=720) => Some(hours),
+                Some(_) => return Err(Error::validation("coverage_alert_hours must be 1 to 720")),
+                None => None,
+            },
             created_at: None,
         })
     }

@@ -24,7 +24,10 @@ pub fn require_objects(value: &Value) -> Result<()> {
 
 fn check_fields(map: &Map<String, Value>) -> Result<()> {
     map.iter().try_for_each(|(key, field)| match field {
-        Value::Array(items) if LIST_FIELDS.contains(&key.as_str()) => items.iter().try_for_each(require_objects),
+        // A list of names (a webhook's `events`) is left to serde, which reads no struct from a string.
+        Value::Array(items) if LIST_FIELDS.contains(&key.as_str()) => {
+            items.iter().filter(|item| !item.is_string()).try_for_each(require_objects)
+        }
         Value::Array(_) if STRUCT_FIELDS.contains(&key.as_str()) => {
             Err(Error::validation(format!("{key} must be an object, not an array")))
         }
@@ -42,12 +45,14 @@ mod tests {
     #[test]
     fn structs_as_arrays_are_rejected() {
         assert!(require_objects(&json!({"name": "x", "targets": [{"kind": "file"}]})).is_ok());
+        // A list of names (a webhook's events) is serde's to read or refuse.
+        assert!(require_objects(&json!({"url": "https://x", "events": ["access.first"]})).is_ok());
         for bad in [
             json!(["https://evil.example"]),
             json!({"events": [["job-1", "view"]]}),
             json!({"events": [{"object": ["file", "f"]}]}),
             json!({"events": [{"section": ["s-1", "Addenda"]}]}),
-            json!({"targets": ["file"]}),
+            json!({"targets": [["file"]]}),
             json!("text"),
         ] {
             assert_eq!(require_objects(&bad).unwrap_err().status(), 422, "{bad}");

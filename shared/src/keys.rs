@@ -12,6 +12,8 @@
 //! | client `event_id` sent without `occurred_at` | `P#{planroom}#EV#{key}` | `EVENT` |
 //! | log row (dataset row) | `P#{planroom}#UA#{day}#{shard}` | `{time}#{event key}` |
 //! | export | `P#{planroom}#X#{export}` | `EXPORT` |
+//! | webhook endpoint | `P#{planroom}#WH` | `W#{webhook}` |
+//! | webhook delivery | `P#{planroom}#WH#{webhook}` | `D#{event time}#{message id}` |
 //!
 //! Index keys: `objects` (`gsi1pk`/`gsi1sk`) finds the first accesses of one object
 //! (`{job pk}#O#{kind}#{object}`); `months` (`gsi2pk`/`gsi2sk`) finds a planroom's first accesses
@@ -81,6 +83,27 @@ pub fn recipient_sk(individual: &str, blast: &str) -> String {
 
 /// Sort-key prefix of all blast recipients of a job.
 pub const RECIPIENT_PREFIX: &str = "RCPT#";
+
+/// The partition of a planroom's webhook endpoints.
+pub fn webhooks_pk(planroom: &Id) -> String {
+    format!("P#{}#WH", part(planroom.as_str()))
+}
+
+/// Sort key of a webhook endpoint.
+pub fn webhook_sk(webhook: &str) -> String {
+    format!("W#{}", part(webhook))
+}
+
+/// The partition of one endpoint's deliveries, newest last by sort key.
+pub fn deliveries_pk(planroom: &Id, webhook: &str) -> String {
+    format!("P#{}#WH#{}", part(planroom.as_str()), part(webhook))
+}
+
+/// Sort key of a delivery: by the time of its event, then its message id (both fixed by the
+/// event, so the same event is the same item).
+pub fn delivery_sk(event_at: &str, message_id: &str) -> String {
+    format!("D#{event_at}#{}", part(message_id))
+}
 
 /// The partition of one export.
 pub fn export_pk(planroom: &Id, export_id: &str) -> String {

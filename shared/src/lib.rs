@@ -45,5 +45,6 @@ pub mod table;
 pub mod time;
 pub mod user_activity;
 pub mod visibility;
+pub mod webhook;
 
 pub use error::{Error, Result};

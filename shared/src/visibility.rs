@@ -81,6 +81,7 @@ mod tests {
             time_zone: "UTC".into(),
             is_demo: false,
             bid_due_at: None,
+            coverage_alert_hours: None,
             created_at: None,
         }
     }

@@ -209,7 +209,10 @@ def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed,
     with page.expect_download() as downloading:
         download_link.click()
     download = downloading.value
-    assert re.fullmatch(r"[\w.-]+\.pdf", download.suggested_filename), download.suggested_filename
+    # Named after the job, not an id (the day it was asked for, in the job's time zone).
+    assert re.fullmatch(r"24-017 Elm Street School - activity summary \d{4}-\d{2}-\d{2}\.pdf", download.suggested_filename), (
+        download.suggested_filename
+    )
     pdf = ARTIFACTS / "summary.pdf"
     download.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")

@@ -6,6 +6,7 @@ sorted both ways on every column and searched. Data is seeded through the API, a
 back office would: jobs, blasts sent an hour ago, clicks on their tracked links, and the planroom
 page's contact events."""
 
+import os
 import re
 import time
 from datetime import datetime, timedelta, timezone
@@ -440,3 +441,32 @@ def test_the_activity_list_sorts_every_column_both_ways_and_searches_all_pages(s
     expect(rows).to_have_count(10)
     shot(page, "15-activity-search")
     assert page.console.app_errors() == []
+
+
+def answer_as_s3_would(route):
+    """The stand-in ignores `response-content-disposition`; S3 answers with it: add it as S3 would."""
+    response = route.fetch()
+    headers = dict(response.headers)
+    asked = parse_qs(urlsplit(route.request.url).query).get("response-content-disposition")
+    if asked:
+        headers["content-disposition"] = asked[0]
+    route.fulfill(response=response, headers=headers)
+
+
+def test_the_certificate_and_the_coverage_report_download_named_after_the_job(seeded, server, page):
+    sign_in(page, server)
+    page.get_by_role("link", name="Clínica Riverside Addenda").click()
+    expect(page.get_by_test_id("coverage-table")).to_be_visible()
+    page.route(f"{os.environ['AWS_ENDPOINT_URL']}/**", answer_as_s3_would)
+    today = r"\d{4}-\d{2}-\d{2}"
+    for button, name in [
+        (page.locator(f"[data-testid=report-certificate][data-blast='{seeded['addendum_3']}']"),
+         rf"25-310 Clínica Riverside Addenda - certificate of distribution {today}\.pdf"),
+        (page.get_by_test_id("report-csv-coverage"), rf"25-310 Clínica Riverside Addenda - coverage {today}\.csv"),
+    ]:
+        button.click()
+        link = page.get_by_test_id("coverage-export-status").get_by_test_id("export-download")
+        expect(link).to_be_visible(timeout=60_000)
+        with page.expect_download() as downloading:
+            link.click()
+        assert re.fullmatch(name, downloading.value.suggested_filename), downloading.value.suggested_filename

@@ -6,6 +6,7 @@
 
 pub mod dynamo_proxy;
 pub mod proxy;
+pub mod receiver;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,6 +66,10 @@ pub struct Options {
     pub session_in: redirect::SessionIn,
     /// How long exports are kept.
     pub export_retention: Duration,
+    /// Seconds before each retry of a webhook delivery (short: tests wait for them).
+    pub webhook_retry: Vec<u64>,
+    /// How long a webhook attempt may take.
+    pub webhook_timeout: Duration,
 }
 
 impl Default for Options {
@@ -83,6 +88,8 @@ impl Default for Options {
             export_start_within: export::DEFAULT_START_WITHIN,
             session_in: redirect::SessionIn::default(),
             export_retention: Duration::from_secs(export::DEFAULT_RETENTION_DAYS * 24 * 3600),
+            webhook_retry: vec![1, 1, 1, 1],
+            webhook_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -199,6 +206,12 @@ impl TestApp {
             cors_allowed_origins: devserver::cors::DEFAULT_ORIGINS.into(),
             export_retention: options.export_retention,
             windows: options.windows,
+            // The test's own queue, bus and schedule group: only its own worker reads them.
+            webhook_queue: format!("{table}-hooks"),
+            event_bus: format!("{table}-bus"),
+            schedule_group: format!("{table}-deadlines"),
+            webhook_retry: options.webhook_retry.clone(),
+            webhook_timeout: options.webhook_timeout,
         };
         let sdk = shared::store::aws_config().await;
         // The table and bucket are created through the stand-in itself, whatever the endpoint.
@@ -258,6 +271,7 @@ impl TestApp {
                 time_zone: "UTC".into(),
                 is_demo: false,
                 bid_due_at: None,
+                coverage_alert_hours: None,
                 created_at: None,
             };
             store.put_job(&planroom, &job, jiff::Timestamp::now()).await.expect("registering a job");

@@ -5,13 +5,23 @@
 import { call, toApiError, type Api } from './api';
 import type { Export, ExportInput } from './api-types';
 
-export type ReportKind = 'csv-detailed' | 'pdf-summary' | 'pdf-detailed' | 'pdf-individual';
+export type ReportKind =
+  | 'csv-detailed'
+  | 'pdf-summary'
+  | 'pdf-detailed'
+  | 'pdf-individual'
+  | 'pdf-coverage'
+  | 'csv-coverage'
+  | 'pdf-certificate';
 
 export const REPORTS: Record<ReportKind, { label: string; input: Pick<ExportInput, 'format' | 'report'> }> = {
   'csv-detailed': { label: 'CSV detailed', input: { format: 'csv', report: 'detailed' } },
   'pdf-summary': { label: 'PDF summary', input: { format: 'pdf', report: 'summary' } },
   'pdf-detailed': { label: 'PDF detailed', input: { format: 'pdf', report: 'detailed' } },
   'pdf-individual': { label: 'PDF individual', input: { format: 'pdf', report: 'individual' } },
+  'pdf-coverage': { label: 'Coverage PDF', input: { format: 'pdf', report: 'coverage' } },
+  'csv-coverage': { label: 'Coverage CSV', input: { format: 'csv', report: 'coverage' } },
+  'pdf-certificate': { label: 'Certificate of distribution PDF', input: { format: 'pdf', report: 'distribution' } },
 };
 
 export type ExportProgress =
@@ -41,11 +51,14 @@ export class ExportRunner {
     private readonly onUnauthorized: () => void,
   ) {}
 
-  async start(jobId: string, kind: ReportKind, individualId?: string): Promise<void> {
+  /** Asks for a report: `individualId` for an individual's, `blastId` for a blast's certificate. */
+  async start(jobId: string, kind: ReportKind, individualId?: string, blastId?: string): Promise<void> {
     const run = this.begin();
     const { label, input } = REPORTS[kind];
     this.set(run, { phase: 'requesting', label });
-    const body: ExportInput = individualId === undefined ? { ...input } : { ...input, individual_id: individualId };
+    const body: ExportInput = { ...input };
+    if (individualId !== undefined) body.individual_id = individualId;
+    if (blastId !== undefined) body.blast_id = blastId;
     const key = newIdempotencyKey();
     for (let attempt = 1; ; attempt++) {
       try {

@@ -3,8 +3,10 @@
 
 mod blasts;
 mod contact;
+pub mod deadlines;
 mod reminders;
 mod user_activity;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -48,6 +50,12 @@ pub enum Endpoint {
     PostContactEvents,
     /// User Activity events of what the frontend does elsewhere.
     PostUserActivity,
+    /// Register a webhook endpoint.
+    PostWebhook,
+    /// Rotate an endpoint's secret.
+    RotateWebhook,
+    /// Delete an endpoint.
+    DeleteWebhook,
 }
 
 /// The routes this function serves.
@@ -57,6 +65,9 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "POST /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::PostBlast),
     (Route { key: "GET /v1/jobs/{job_id}/blasts/{blast_id}/links", auth: Auth::Jwt }, Endpoint::BlastLinks),
     (Route { key: "POST /v1/jobs/{job_id}/blasts/{blast_id}/reminders", auth: Auth::Jwt }, Endpoint::PostReminder),
+    (Route { key: "POST /v1/webhooks", auth: Auth::Jwt }, Endpoint::PostWebhook),
+    (Route { key: "POST /v1/webhooks/{webhook_id}/rotate", auth: Auth::Jwt }, Endpoint::RotateWebhook),
+    (Route { key: "DELETE /v1/webhooks/{webhook_id}", auth: Auth::Jwt }, Endpoint::DeleteWebhook),
     (Route { key: "POST /v1/events", auth: Auth::Jwt }, Endpoint::PostEvents),
     (Route { key: "POST /v1/contact-events", auth: Auth::None }, Endpoint::PostContactEvents),
     (Route { key: "POST /v1/user-activity", auth: Auth::Jwt }, Endpoint::PostUserActivity),
@@ -73,6 +84,8 @@ pub struct App {
     keys: Keyring,
     links: LinkSettings,
     budget: Duration,
+    deadlines: Option<deadlines::Deadlines>,
+    webhooks_over_http: bool,
 }
 
 /// How tracked links are made.
@@ -108,12 +121,24 @@ impl App {
         let sdk = store::aws_config().await;
         let keys = KeySource::from_env()?.load(&sdk).await?;
         let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
-        Ok(App::new(store, ClaimNames::from_env(), keys, links).with_budget(budget))
+        let deadlines = deadlines::Deadlines::from_env(&sdk)?;
+        Ok(App { deadlines, ..App::new(store, ClaimNames::from_env(), keys, links).with_budget(budget) })
     }
 
-    /// Builds the app from its parts, with the default time budget.
+    /// Builds the app from its parts, with the default time budget, no alert schedules and
+    /// endpoints over https only.
     pub fn new(store: DynamoStore, claims: ClaimNames, keys: Keyring, links: LinkSettings) -> Self {
-        App { store, claims, keys, links, budget: DEFAULT_BUDGET }
+        App { store, claims, keys, links, budget: DEFAULT_BUDGET, deadlines: None, webhooks_over_http: false }
+    }
+
+    /// The same app scheduling each job's `coverage.missing` alert with `deadlines`.
+    pub fn with_deadlines(self, deadlines: deadlines::Deadlines) -> Self {
+        App { deadlines: Some(deadlines), ..self }
+    }
+
+    /// The same app taking `http` endpoints on a loopback host (the local stack's receivers).
+    pub fn with_webhooks_over_loopback_http(self) -> Self {
+        App { webhooks_over_http: true, ..self }
     }
 
     /// The same app with another time budget per request.
@@ -135,6 +160,9 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Some(Endpoint::PostBlast) => blasts::post_blast(app, req).await,
         Some(Endpoint::BlastLinks) => blasts::links(app, req).await,
         Some(Endpoint::PostReminder) => reminders::post(app, req).await,
+        Some(Endpoint::PostWebhook) => webhooks::register(app, req).await,
+        Some(Endpoint::RotateWebhook) => webhooks::rotate(app, req).await,
+        Some(Endpoint::DeleteWebhook) => webhooks::delete(app, req).await,
         Some(Endpoint::PostEvents) => post_events(app, req).await,
         Some(Endpoint::PostContactEvents) => contact::post_events(app, req).await,
         Some(Endpoint::PostUserActivity) => user_activity::post(app, req).await,
@@ -148,7 +176,13 @@ async fn put_job(app: &App, req: &Request) -> Result<Response<Body>> {
     caller.require_staff()?;
     let job_id = http::path_id(req, "job_id")?;
     let job = http::json_body::<JobInput>(req)?.validate(job_id)?;
-    let (job, created) = app.store.put_job(&caller.planroom, &job, jiff::Timestamp::now()).await?;
+    let now = jiff::Timestamp::now();
+    let (job, created) = app.store.put_job(&caller.planroom, &job, now).await?;
+    // The job is stored first: a failed schedule answers 503, and the same PUT again (which
+    // changes nothing more) schedules it.
+    if let Some(deadlines) = &app.deadlines {
+        deadlines.sync(&caller.planroom, &job, now).await?;
+    }
     let action = Action {
         event_type: EventType::CreateUpdate,
         event_name: if created { "Job registered" } else { "Job updated" },
@@ -222,6 +256,6 @@ mod tests {
             let res = handle(&app(), http::gateway_request(route, path).unwrap()).await;
             assert_eq!(res.status(), 404, "{route}");
         }
-        assert_eq!(ROUTES.routes().count(), 8);
+        assert_eq!(ROUTES.routes().count(), 11);
     }
 }

@@ -10,6 +10,7 @@ mod jobs;
 mod params;
 mod phases;
 mod user_activity;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -45,6 +46,10 @@ pub enum Endpoint {
     Blasts,
     /// The User Activity dataset.
     UserActivity,
+    /// The planroom's webhook endpoints.
+    Webhooks,
+    /// One endpoint's deliveries.
+    WebhookDeliveries,
     /// API Gateway's catch-all: a request no other route matched (405 with `Allow`, or 404), and
     /// every CORS preflight (204; the gateway adds the CORS headers).
     Unmatched,
@@ -64,6 +69,8 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "GET /v1/jobs/{job_id}/coverage", auth: Auth::Jwt }, Endpoint::Coverage),
     (Route { key: "GET /v1/jobs/{job_id}/blasts", auth: Auth::Jwt }, Endpoint::Blasts),
     (Route { key: "GET /v1/user-activity", auth: Auth::Jwt }, Endpoint::UserActivity),
+    (Route { key: "GET /v1/webhooks", auth: Auth::Jwt }, Endpoint::Webhooks),
+    (Route { key: "GET /v1/webhooks/{webhook_id}/deliveries", auth: Auth::Jwt }, Endpoint::WebhookDeliveries),
     (Route { key: routes::UNMATCHED, auth: Auth::None }, Endpoint::Unmatched),
 ]);
 
@@ -124,6 +131,8 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Endpoint::Coverage => coverage::matrix(app, &caller()?, req).await,
         Endpoint::Blasts => jobs::blasts(app, &caller()?, req).await,
         Endpoint::UserActivity => user_activity::list(app, &caller()?, req).await,
+        Endpoint::Webhooks => webhooks::list(app, &caller()?).await,
+        Endpoint::WebhookDeliveries => webhooks::deliveries(app, &caller()?, req).await,
         Endpoint::Unmatched
             if routes::is_preflight(
                 req.method().as_str(),

@@ -23,12 +23,13 @@ pub trait JobStore {
 }
 
 /// The optional attributes of a job item, set when present and removed when not.
-fn optional_attributes(job: &Job) -> [(&'static str, Option<&str>); 4] {
+fn optional_attributes(job: &Job) -> [(&'static str, Option<String>); 5] {
     [
-        ("number", job.number.as_ref().map(Name::as_str)),
-        ("company_id", job.company_id.as_ref().map(Id::as_str)),
-        ("company_name", job.company_name.as_ref().map(Name::as_str)),
-        ("bid_due_at", job.bid_due_at.as_deref()),
+        ("number", job.number.as_ref().map(|n| n.as_str().to_owned())),
+        ("company_id", job.company_id.as_ref().map(|c| c.as_str().to_owned())),
+        ("company_name", job.company_name.as_ref().map(|c| c.as_str().to_owned())),
+        ("bid_due_at", job.bid_due_at.clone()),
+        ("coverage_alert_hours", job.coverage_alert_hours.map(|h| h.to_string())),
     ]
 }
 
@@ -205,6 +206,7 @@ fn job_from_item(job_id: &Id, item: &Item) -> Job {
         time_zone: get_s(item, "time_zone").unwrap_or("UTC").to_owned(),
         is_demo: get_bool(item, "is_demo"),
         bid_due_at: get_s(item, "bid_due_at").map(str::to_owned),
+        coverage_alert_hours: get_s(item, "coverage_alert_hours").and_then(|h| h.parse().ok()),
         created_at: get_s(item, "created_at").map(str::to_owned),
     }
 }

@@ -12,6 +12,7 @@ pub mod reads;
 pub mod records;
 pub mod retry;
 pub mod user_activity;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::time::Duration;

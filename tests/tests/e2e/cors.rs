@@ -31,7 +31,7 @@ async fn preflights_from_an_allowed_origin_are_answered_and_others_get_no_cors_h
         let answer = ask(origin).await;
         assert_eq!(answer.status, 204, "{origin}");
         assert_eq!(answer.header("access-control-allow-origin"), origin);
-        assert_eq!(answer.header("access-control-allow-methods"), "GET,HEAD,POST,PUT,OPTIONS");
+        assert_eq!(answer.header("access-control-allow-methods"), "GET,HEAD,POST,PUT,DELETE,OPTIONS");
         assert_eq!(
             answer.header("access-control-allow-headers"),
             "authorization,content-type,idempotency-key,x-contact-session"

@@ -39,7 +39,7 @@ async fn a_preflight_of_any_path_reaches_the_catch_all_route_and_is_answered_wit
             let answer = app.send_with("OPTIONS", path, &headers, None).await;
             assert_eq!(answer.status, 204, "{method} {path}: a browser refuses a preflight that is not 2xx");
             assert_eq!(answer.header("access-control-allow-origin"), PAGE, "{path}");
-            assert_eq!(answer.header("access-control-allow-methods"), "GET,HEAD,POST,PUT,OPTIONS", "{path}");
+            assert_eq!(answer.header("access-control-allow-methods"), "GET,HEAD,POST,PUT,DELETE,OPTIONS", "{path}");
             assert_eq!(answer.header("access-control-max-age"), "600", "{path}");
         }
     }

@@ -19,3 +19,4 @@ mod queries;
 mod reports;
 mod user_activity;
 mod user_activity_api;
+mod webhooks;

@@ -24,7 +24,9 @@ import {
 import { formatInstant, formatShort, plural } from '../format';
 import type { Host } from '../host';
 import { Loader } from '../loader';
+import { ExportRunner, type ReportKind } from '../exports';
 import { sendReminder } from '../reminders';
+import { statusText } from './reports';
 import { href } from '../router';
 import { empty, errorMessage, whenLoaded } from './states';
 
@@ -57,6 +59,8 @@ export class CoveragePanel {
   private readonly settings: CoverageSettings;
   private reminder: ReminderState = { phase: 'idle' };
   private disposed = false;
+  /** The coverage report and the blasts' certificates of distribution. */
+  private readonly reports: ExportRunner;
 
   constructor(
     private readonly host: Host,
@@ -74,6 +78,7 @@ export class CoveragePanel {
       call(host.api.GET('/v1/jobs/{job_id}/blasts', { params: { path: { job_id: jobId } }, signal })),
     );
     this.blasts.load();
+    this.reports = new ExportRunner(host.api, () => host.update(), () => host.sessionExpired());
   }
 
   /** The matrix by company and by person, side by side (the people expand the companies). */
@@ -87,8 +92,36 @@ export class CoveragePanel {
 
   render(timeZone: string): TemplateResult {
     return html`<section aria-labelledby="coverage-heading">
-      <h2 id="coverage-heading">Who has every addendum</h2>
-      ${whenLoaded(this.host, this.loader, (data) => this.matrix(data, timeZone), { loadingText: 'Loading the coverage…' })}
+        <h2 id="coverage-heading">Who has every addendum</h2>
+        ${whenLoaded(this.host, this.loader, (data) => this.matrix(data, timeZone), { loadingText: 'Loading the coverage…' })}
+      </section>
+      ${whenLoaded(this.host, this.loader, (data) => this.reportSection(data, timeZone), { loadingText: '' })}`;
+  }
+
+  /** The coverage as a report, and each blast's certificate of distribution: downloads named after the job. */
+  private reportSection(data: CoverageData, timeZone: string): TemplateResult {
+    const blasts = new Map<string, string>();
+    for (const column of data.companies.columns) {
+      if (column.first_sent_by) blasts.set(column.first_sent_by, column.first_sent_in ?? column.first_sent_by);
+    }
+    const busy = this.reports.progress.phase === 'requesting';
+    const ask = (kind: ReportKind, blastId?: string) => () => void this.reports.start(this.jobId, kind, undefined, blastId);
+    return html`<section aria-labelledby="coverage-reports-heading">
+      <h2 id="coverage-reports-heading">Coverage reports</h2>
+      <div class="reports">
+        <div class="button-row">
+          <button type="button" data-testid="report-pdf-coverage" ?disabled=${busy} @click=${ask('pdf-coverage')}>Coverage PDF</button>
+          <button type="button" data-testid="report-csv-coverage" ?disabled=${busy} @click=${ask('csv-coverage')}>Coverage CSV</button>
+          ${[...blasts].map(
+            ([id, name]) => html`<button type="button" data-testid="report-certificate" data-blast=${id} ?disabled=${busy} @click=${ask('pdf-certificate', id)}>
+              Certificate: ${name}
+            </button>`,
+          )}
+        </div>
+        <div class="export-status" data-testid="coverage-export-status" role="status" aria-live="polite">
+          ${statusText(this.reports.progress, timeZone)}
+        </div>
+      </div>
     </section>`;
   }
 
@@ -355,6 +388,7 @@ export class CoveragePanel {
     this.disposed = true;
     this.loader.dispose();
     this.blasts.dispose();
+    this.reports.dispose();
   }
 }
 

@@ -31,7 +31,8 @@ export function reportButtons(options: {
   </div>`;
 }
 
-function statusText(progress: ExportProgress, timeZone: string): TemplateResult | typeof nothing {
+/** What the report asked for last is doing, with its download link once ready. */
+export function statusText(progress: ExportProgress, timeZone: string): TemplateResult | typeof nothing {
   switch (progress.phase) {
     case 'idle':
       return nothing;
