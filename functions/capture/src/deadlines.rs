@@ -47,7 +47,12 @@ impl Deadlines {
         let lead = job.coverage_alert_hours.unwrap_or(webhook::DEFAULT_ALERT_LEAD_HOURS);
         let due = job.bid_due_at.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok());
         let Some((due, at)) = due.and_then(|due| webhook::alert_at(due, lead, now).map(|at| (due, at))) else {
-            return self.delete(&name).await;
+            // No alert to come: a schedule left over would fire for a bid time the job no longer
+            // has and do nothing, so failing to delete it must not fail the job's update.
+            if let Err(err) = self.delete(&name).await {
+                tracing::warn!(error = %err.chain(), schedule = name, "a job's old alert schedule was not deleted");
+            }
+            return Ok(());
         };
         let input = serde_json::json!({"deadline": {"planroom_id": planroom, "job_id": job.job_id,
                                                      "bid_due_at": shared::time::format(due)}});
