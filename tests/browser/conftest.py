@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import parse_qs, urlsplit
 import uuid
 from pathlib import Path
 
@@ -76,6 +77,18 @@ def follow_once(url, user_agent):
             return res.status, res.headers.get("Location")
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Location")
+
+
+def answer_as_s3_would(route):
+    """A route handler for the stand-in's presigned downloads: S3 answers with the
+    `Content-Disposition` its URL asked for (`response-content-disposition`); the stand-in does not,
+    so this adds it as S3 would."""
+    response = route.fetch()
+    headers = dict(response.headers)
+    asked = parse_qs(urlsplit(route.request.url).query).get("response-content-disposition")
+    if asked:
+        headers["content-disposition"] = asked[0]
+    route.fulfill(response=response, headers=headers)
 
 
 def free_port():

@@ -9,13 +9,12 @@ import re
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ARTIFACTS, follow_once, shot
+from conftest import ARTIFACTS, answer_as_s3_would, follow_once, shot
 
 JOB = "job-demo"
 JOB_ZONE = ZoneInfo("America/Chicago")
@@ -124,15 +123,6 @@ def more_recipients(server, count):
     for link in body["links"]:
         status, location = follow_once(link["url"], CHROME)
         assert status == 302 and "#contact_session=" in location, (status, location)
-
-
-def answer_as_s3_would(route):
-    response = route.fetch()
-    headers = dict(response.headers)
-    asked = parse_qs(urlsplit(route.request.url).query).get("response-content-disposition")
-    if asked:
-        headers["content-disposition"] = asked[0]
-    route.fulfill(response=response, headers=headers)
 
 
 def test_staff_see_the_recipient_sort_page_drill_down_and_download_a_pdf(landed, server, page):

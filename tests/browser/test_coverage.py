@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, follow_once, shot
+from conftest import ROOT, answer_as_s3_would, follow_once, shot
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
 COVERAGE_JOB = "job-riverside-addenda"
@@ -442,15 +442,6 @@ def test_the_activity_list_sorts_every_column_both_ways_and_searches_all_pages(s
     shot(page, "15-activity-search")
     assert page.console.app_errors() == []
 
-
-def answer_as_s3_would(route):
-    """The stand-in ignores `response-content-disposition`; S3 answers with it: add it as S3 would."""
-    response = route.fetch()
-    headers = dict(response.headers)
-    asked = parse_qs(urlsplit(route.request.url).query).get("response-content-disposition")
-    if asked:
-        headers["content-disposition"] = asked[0]
-    route.fulfill(response=response, headers=headers)
 
 
 def test_the_certificate_and_the_coverage_report_download_named_after_the_job(seeded, server, page):

@@ -74,7 +74,8 @@ pub async fn post(app: &App, req: &Request) -> Result<Response<Body>> {
         if stored.reminder.as_ref() != Some(&reminder) {
             return Err(Error::validation("this Idempotency-Key was used for a different reminder"));
         }
-        return replay(app, req, &caller, &job, &reminder_id, &stored, &link_job).await;
+        let link_job = stored.job.as_ref().unwrap_or(&link_job);
+        return answer(app, req, &caller, &job, &reminder_id, &stored, link_job, true).await;
     }
 
     // Who has not got that far with every target of the blast, by people's own records.
@@ -132,24 +133,11 @@ pub async fn post(app: &App, req: &Request) -> Result<Response<Body>> {
     stored.job = Some(link_job.clone());
     stored.name = blast.name.as_str().to_owned();
     stored.reminder = Some(reminder);
-    answer(app, req, &caller, &job, &reminder_id, &stored, &link_job, StatusCode::CREATED, false).await
+    answer(app, req, &caller, &job, &reminder_id, &stored, &link_job, false).await
 }
 
-/// The reminder stored under this `Idempotency-Key`, answered again.
-async fn replay(
-    app: &App,
-    req: &Request,
-    caller: &Caller,
-    job: &Id,
-    reminder_id: &str,
-    stored: &StoredBlast,
-    link_job: &LinkJob,
-) -> Result<Response<Body>> {
-    let link_job = stored.job.as_ref().unwrap_or(link_job);
-    answer(app, req, caller, job, reminder_id, stored, link_job, StatusCode::CREATED, true).await
-}
-
-/// The reminder's answer: its first page of links, minted from its stored recipients.
+/// The reminder's answer (201): its first page of links, minted from its stored recipients;
+/// `replayed` when it was made before with the same `Idempotency-Key`.
 #[allow(clippy::too_many_arguments)]
 async fn answer(
     app: &App,
@@ -159,7 +147,6 @@ async fn answer(
     reminder_id: &str,
     stored: &StoredBlast,
     link_job: &LinkJob,
-    status: StatusCode,
     replayed: bool,
 ) -> Result<Response<Body>> {
     let targets = stored.targets();
@@ -182,7 +169,7 @@ async fn answer(
     let next_cursor = (all.len() > per_page).then(|| minter.cursor(page));
     let reminder = stored.reminder.as_ref();
     let mut res = http::json(
-        status,
+        StatusCode::CREATED,
         &json!({
             "blast_id": reminder_id,
             "reminder_of": reminder.map(|r| &r.of),

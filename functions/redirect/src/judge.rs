@@ -222,26 +222,7 @@ pub fn windows_from_env() -> Result<Windows, ConfigError> {
 /// The new rows of a stream batch, as items: inserts only (the event source's filter keeps hits
 /// and landing pages; this keeps the judge right without it).
 pub fn items_of(event: &Event) -> Vec<Item> {
-    event.records.iter().filter(|r| r.event_name == "INSERT").map(|r| item_of(&r.change.new_image)).collect()
-}
-
-/// A stream image as an item (the attribute types rows use).
-fn item_of(image: &serde_dynamo::Item) -> Item {
-    use aws_sdk_dynamodb::types::AttributeValue as Sdk;
-    use serde_dynamo::AttributeValue as Stream;
-    image
-        .iter()
-        .filter_map(|(name, value)| {
-            let value = match value {
-                Stream::S(s) => Sdk::S(s.clone()),
-                Stream::N(n) => Sdk::N(n.clone()),
-                Stream::Bool(b) => Sdk::Bool(*b),
-                Stream::Ss(ss) => Sdk::Ss(ss.clone()),
-                _ => return None,
-            };
-            Some((name.clone(), value))
-        })
-        .collect()
+    event.records.iter().filter(|r| r.event_name == "INSERT").map(|r| store::stream_item(&r.change.new_image)).collect()
 }
 
 /// Handles a batch of stream records; an error fails the batch so Lambda delivers it again.

@@ -70,27 +70,10 @@ pub async fn first_accesses(app: &App, items: &[Item]) -> Result<()> {
 /// The new items of a stream batch (inserts only: the event source's filter keeps people's first
 /// accesses of files; this keeps the function right without it).
 pub fn items_of(event: &aws_lambda_events::event::dynamodb::Event) -> Vec<Item> {
-    use aws_sdk_dynamodb::types::AttributeValue as Sdk;
-    use serde_dynamo::AttributeValue as Stream;
     event
         .records
         .iter()
         .filter(|r| r.event_name == "INSERT")
-        .map(|r| {
-            r.change
-                .new_image
-                .iter()
-                .filter_map(|(name, value)| {
-                    let value = match value {
-                        Stream::S(s) => Sdk::S(s.clone()),
-                        Stream::N(n) => Sdk::N(n.clone()),
-                        Stream::Bool(b) => Sdk::Bool(*b),
-                        Stream::Ss(ss) => Sdk::Ss(ss.clone()),
-                        _ => return None,
-                    };
-                    Some((name.clone(), value))
-                })
-                .collect()
-        })
+        .map(|r| shared::store::stream_item(&r.change.new_image))
         .collect()
 }

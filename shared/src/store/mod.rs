@@ -33,6 +33,25 @@ pub use jobs::{JobFilter, JobStore};
 /// An item as DynamoDB returns it.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// A stream record's image (as Lambda hands it over) as an item, with the attribute types the
+/// table's items use (strings, numbers, booleans, string sets).
+pub fn stream_item(image: &serde_dynamo::Item) -> Item {
+    use serde_dynamo::AttributeValue as Stream;
+    image
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = match value {
+                Stream::S(s) => AttributeValue::S(s.clone()),
+                Stream::N(n) => AttributeValue::N(n.clone()),
+                Stream::Bool(b) => AttributeValue::Bool(*b),
+                Stream::Ss(ss) => AttributeValue::Ss(ss.clone()),
+                _ => return None,
+            };
+            Some((name.clone(), value))
+        })
+        .collect()
+}
+
 /// The single table, reached through one shared client.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
