@@ -12,7 +12,7 @@ use shared::store::{DynamoStore, JobStore, LinkJob, NewBlast};
 
 use crate::counter::Counter;
 use crate::load::{self, event, person, record_items};
-use crate::{BUCKET, Fallible, PLANROOM, TABLE};
+use crate::{Fallible, PLANROOM};
 
 /// Files per blast.
 const FILES_PER_BLAST: usize = 3;
@@ -92,14 +92,7 @@ pub async fn load_job(store: &DynamoStore, job: &str, bidders: usize, files: usi
 /// and by individual), then the same reads straight from the store to count requests, items and
 /// read units.
 pub async fn measure(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Counter, job: &str) -> Fallible {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let settings =
-        devserver::Settings { table: TABLE.to_string(), bucket: BUCKET.into(), ..devserver::Settings::from_env()? };
-    let gateway = std::sync::Arc::new(devserver::gateway_with(sdk, &settings, &base)?);
-    tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
-    let token = devserver::DevAuthorizer::new(settings.jwt_secret.as_bytes())
-        .mint(&serde_json::json!({"sub": "bench", "planroom_id": PLANROOM, "role": "staff", "approved": true}), 3600);
+    let (base, token) = crate::dev_server(sdk).await?;
     let http = reqwest::Client::new();
     for by in ["company", "individual"] {
         let mut times = Vec::new();

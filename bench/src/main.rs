@@ -93,11 +93,9 @@ async fn main() -> Fallible {
     }
 }
 
-/// Pages of the Activity tab: HTTP time through the dev server, and the store's own requests and
-/// read units for the same page.
-async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Counter, job: &str) -> Fallible {
-    let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
-    let job_id = shared::ids::Id::parse("job", job)?;
+/// A dev server of the benchmarks' own on a free port, serving the benchmarks' table: its base
+/// URL and a staff token of the benchmarks' planroom.
+pub async fn dev_server(sdk: &shared::store::SdkConfig) -> Fallible<(String, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let settings =
@@ -106,6 +104,15 @@ async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Cou
     tokio::spawn(devserver::serve(listener, gateway, std::future::pending()));
     let token = devserver::DevAuthorizer::new(settings.jwt_secret.as_bytes())
         .mint(&serde_json::json!({"sub": "bench", "planroom_id": PLANROOM, "role": "staff", "approved": true}), 3600);
+    Ok((base, token))
+}
+
+/// Pages of the Activity tab: HTTP time through the dev server, and the store's own requests and
+/// read units for the same page.
+async fn list(sdk: &shared::store::SdkConfig, store: &DynamoStore, counter: &Counter, job: &str) -> Fallible {
+    let planroom = shared::ids::Id::parse("planroom", PLANROOM)?;
+    let job_id = shared::ids::Id::parse("job", job)?;
+    let (base, token) = dev_server(sdk).await?;
     let http = reqwest::Client::new();
     for sort in ["name", "first_at"] {
         let mut cursor: Option<String> = None;

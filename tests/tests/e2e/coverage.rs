@@ -243,6 +243,21 @@ async fn a_reminder_reaches_exactly_who_has_not_viewed_once_per_idempotency_key(
     assert_eq!(row(&people, "bo@beta.test")["cells"][0]["step"], json!("viewed"));
     assert_eq!(row(&people, "bo@beta.test")["missing"], json!(0));
 
+    // A blast whose every recipient has viewed all of it: nobody to remind, nothing stored.
+    let ann_only = json!({"name": "Addenda again", "sent_at": an_hour_ago(),
+        "recipients": [{"email": "ann@alpha.test", "name": "Ann", "company_name": "Alpha Mécanique"}],
+        "targets": [{"kind": "file", "id": "add-1", "action": "view"}, {"kind": "file", "id": "add-3", "action": "view"}]});
+    let again = app.json("POST", &format!("/v1/jobs/{JOB}/blasts"), Some(&staff), &ann_only).await;
+    assert_eq!(again.status, 201, "{:?}", again.body);
+    let nobody_path = format!("/v1/jobs/{JOB}/blasts/{}/reminders", again.body["blast_id"].as_str().unwrap());
+    let before = app.stored(&app.planroom).await;
+    let nobody = app.json("POST", &nobody_path, Some(&staff), &json!({})).await;
+    assert_eq!(nobody.status, 200, "{:?}", nobody.body);
+    assert_eq!((nobody.body["blast_id"].clone(), nobody.body["recipients"].clone()), (Value::Null, json!(0)));
+    let after = app.stored(&app.planroom).await;
+    let heads = |items: &[e2e::Item]| items.iter().filter(|i| e2e::text(i, "type") == "blast").count();
+    assert_eq!(heads(&after), heads(&before), "no reminder blast stored");
+
     // Not staff, not a blast, not a job, a bad body.
     let customer = app.customer("pm@acme.test", "acme");
     assert_eq!(app.json("POST", &path, Some(&customer), &json!({})).await.status, 403);

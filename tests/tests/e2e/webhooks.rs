@@ -16,6 +16,11 @@ async fn register(app: &TestApp, body: Value) -> Value {
     answer.body
 }
 
+/// Registers an endpoint; its id.
+async fn registered_id(app: &TestApp, body: Value) -> String {
+    register(app, body).await["webhook_id"].as_str().expect("a webhook id").to_owned()
+}
+
 async fn deliveries(app: &TestApp, webhook: &str) -> Vec<Value> {
     let answer = app.send("GET", &format!("/v1/webhooks/{webhook}/deliveries"), Some(&app.staff()), None).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
@@ -125,10 +130,7 @@ async fn registrations_are_staff_only_https_and_known_events() {
 async fn a_receiver_that_fails_three_times_gets_one_delivery_in_four_attempts() {
     let app = TestApp::spawn().await;
     let receiver = Receiver::start(Behaviour::FailFirst(3)).await;
-    let webhook = register(&app, json!({"url": receiver.url, "events": ["access.first"]})).await["webhook_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let webhook = registered_id(&app, json!({"url": receiver.url, "events": ["access.first"]})).await;
     let ann = app.customer("ann@acme.test", "acme");
     assert_eq!(app.post_events(&ann, json!([view("job-1", "add-3")])).await.status, 200);
     let got = receiver.wait_for(4, Duration::from_secs(30)).await;
@@ -156,10 +158,7 @@ async fn a_receiver_that_fails_three_times_gets_one_delivery_in_four_attempts() 
 async fn a_receiver_that_hangs_never_slows_a_click_or_a_capture() {
     let app = TestApp::spawn_with(Options { webhook_timeout: Duration::from_secs(1), ..Options::default() }).await;
     let receiver = Receiver::start(Behaviour::Hang).await;
-    let webhook = register(&app, json!({"url": receiver.url, "events": ["access.first"]})).await["webhook_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let webhook = registered_id(&app, json!({"url": receiver.url, "events": ["access.first"]})).await;
     let ann = app.customer("ann@acme.test", "acme");
     assert_eq!(app.post_events(&ann, json!([view("job-1", "add-3")])).await.status, 200);
     receiver.wait_for(1, Duration::from_secs(15)).await;
