@@ -64,6 +64,9 @@ def reduce_call(environ: dict[str, Any], body: bytes) -> Optional[dict[str, Any]
     call["path"] = environ.get("PATH_INFO", "/")
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     call["query"] = sorted(k for k in query if not k.lower().startswith("x-amz-") and not k.startswith("response-"))
+    if query.get("prefix"):
+        # A listing's prefix is a condition key of s3:ListBucket (`s3:prefix`).
+        call["prefix"] = query["prefix"][0]
     return call
 
 
@@ -73,7 +76,14 @@ def _dedup_key(call: dict[str, Any]) -> str:
     if "path" in reduced:
         parts = reduced["path"].lstrip("/").split("/", 2)
         reduced["path"] = "/".join(parts[:2]) + ("/…" if len(parts) > 2 else "")
+    if "prefix" in reduced:
+        reduced["prefix"] = reduced["prefix"].split("/", 1)[0] + "/…"
     return json.dumps(reduced, sort_keys=True)
+
+
+def condition_context(call: dict[str, Any]) -> dict[str, list[str]]:
+    """The IAM condition keys a call carries that policies may test (`s3:prefix` of a listing)."""
+    return {"s3:prefix": [call["prefix"]]} if "prefix" in call else {}
 
 
 class Recorder:

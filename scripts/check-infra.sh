@@ -12,6 +12,7 @@ target/debug/devserver routes >.local/routes.json
 target/debug/devserver time-zones >.local/time-zones.json
 target/debug/devserver cors >.local/cors.json
 target/debug/devserver principals >.local/principals.json
-.venv/bin/python scripts/check_infra.py .local/table-definition.json .local/routes.json .local/cors.json .local/principals.json
+target/debug/devserver lake-columns >.local/lake-columns.json
+.venv/bin/python scripts/check_infra.py .local/table-definition.json .local/routes.json .local/cors.json .local/principals.json .local/lake-columns.json
 .venv/bin/python -m unittest discover -s scripts -p 'test_*.py' 2>&1 | tail -n 3
 .venv/bin/python scripts/check_openapi.py .local/routes.json .local/time-zones.json

@@ -1,10 +1,11 @@
 """Checks that the code and infra/template.yaml describe the same service.
 
-Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON CORS_JSON PRINCIPALS_JSON
+Usage: check_infra.py TABLE_DEFINITION_JSON ROUTES_JSON CORS_JSON PRINCIPALS_JSON LAKE_COLUMNS_JSON
   TABLE_DEFINITION_JSON: output of `devserver table-definition` (the table the code creates locally)
   ROUTES_JSON:           output of `devserver routes` (the routes the dev server serves)
   CORS_JSON:             output of `devserver cors` (the dev server's CORS methods, headers, max age)
   PRINCIPALS_JSON:       output of `devserver principals` (who the dev server signs each function's calls as)
+  LAKE_COLUMNS_JSON:     output of `devserver lake-columns` (the columns the lake's writer writes)
 """
 import json
 import re
@@ -189,6 +190,24 @@ def check_stream_consumers(template):
     return failures
 
 
+def check_lake(template, columns):
+    """The Glue table Athena reads is the table the lake's writer writes: the same columns, in
+    order, with the same types, partitioned by planroom and day, and projected (no crawler)."""
+    failures = []
+    table = template["Resources"].get("LakeTable", {}).get("Properties", {}).get("TableInput", {})
+    declared = table.get("StorageDescriptor", {}).get("Columns", [])
+    if [(c["Name"], c["Type"]) for c in declared] != [(c["Name"], c["Type"]) for c in columns]:
+        failures.append(f"LakeTable columns {declared} are not the writer's {columns}")
+    if [p["Name"] for p in table.get("PartitionKeys", [])] != ["planroom", "day"]:
+        failures.append("LakeTable must be partitioned by planroom, then day")
+    if table.get("Parameters", {}).get("projection.enabled") != "true":
+        failures.append("LakeTable must use partition projection")
+    workgroup = template["Resources"].get("LakeWorkGroup", {}).get("Properties", {}).get("WorkGroupConfiguration", {})
+    if not workgroup.get("EnforceWorkGroupConfiguration") or "BytesScannedCutoffPerQuery" not in workgroup:
+        failures.append("LakeWorkGroup must enforce its configuration and a bytes-scanned limit")
+    return failures
+
+
 def check_samconfig(path="samconfig.toml"):
     """`sam deploy` deploys the built template (a global template_file would make it package the
     source template, zipping the repository root), and no environment sets an OIDC issuer (a
@@ -227,12 +246,13 @@ def main():
     failures += check_parameters(template)
     failures += check_stream_consumers(template)
     failures += check_samconfig()
+    failures += check_lake(template, json.load(open(sys.argv[5])))
     if failures:
         sys.exit("code and template differ:\n  " + "\n  ".join(failures))
     print(
         f"table definition, {count} routes, the functions' time budgets, CORS and principals match the "
         "template; every parameter is used; stream consumers filter inserts and keep what fails; the "
-        "judge's windows are parameters; samconfig deploys the built template"
+        "judge's windows are parameters; samconfig deploys the built template; the lake's Glue table has the writer's columns"
     )
 
 

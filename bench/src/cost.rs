@@ -331,6 +331,8 @@ pub async fn capture_cost(sdk: &shared::store::SdkConfig) -> Fallible {
                 timeout: webhooks::DEFAULT_TIMEOUT,
             },
         )?,
+        // The lake's ingest notes its days through the counting client (its writes are S3's).
+        lake: lake::App { store: store.clone(), bucket: lake::LakeBucket::new(sdk, BUCKET.into(), true) },
     };
     let (feed_sdk, feed_table) = (sdk.clone(), table.clone());
     tokio::spawn(async move { devserver::stream::feed(&feed_sdk, &feed_table, &consumers).await });

@@ -16,13 +16,16 @@
 //! - `render --rows N --format csv|pdf`: the same writers and multipart upload fed generated rows,
 //!   to measure generation apart from the stand-in's reads;
 //! - `load-activity --rows N`, `activity-cost --rows N`, `activity-export`: the User Activity
-//!   dataset's 31-day window of N rows, what its reads cost, and its CSV export.
+//!   dataset's 31-day window of N rows, what its reads cost, and its CSV export;
+//! - `lake --rows N`: a year of N User Activity rows as the lake holds them: Parquet bytes per
+//!   row, rows per second written, and a grouping on the local engine (time, peak memory).
 
 mod activity;
 mod cost;
 mod counter;
 mod coverage;
 mod http;
+mod lake;
 mod load;
 
 use std::time::Instant;
@@ -83,6 +86,7 @@ async fn main() -> Fallible {
         Some("coverage") => coverage::measure(&sdk, &store, &counter, &job).await,
         Some("list") => list(&sdk, &store, &counter, &job).await,
         Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
+        Some("lake") => lake::run(&sdk, number("--rows", 1_000_000)).await,
         Some("load-activity") => activity::load(&store, number("--rows", 1_000_000)).await,
         Some("activity-cost") => activity::cost(&store, &counter, number("--rows", 1_000_000)).await,
         Some("activity-export") => activity::export(&sdk, &store).await,

@@ -4,6 +4,7 @@
 pub mod authorizer;
 pub mod cors;
 pub mod gateway;
+pub mod lake_engine;
 pub mod limits;
 pub mod principals;
 pub mod stream;
@@ -72,6 +73,8 @@ pub struct Settings {
     pub webhook_retry: Vec<u64>,
     /// How long a delivery attempt may take (`WEBHOOK_TIMEOUT_MS`).
     pub webhook_timeout: Duration,
+    /// How often the lake's closed days are compacted (`LAKE_COMPACT_SECONDS`; on AWS daily).
+    pub lake_compact_every: Duration,
 }
 
 impl Settings {
@@ -106,6 +109,7 @@ impl Settings {
                 "WEBHOOK_TIMEOUT_MS",
                 ::webhooks::DEFAULT_TIMEOUT.as_millis() as u64,
             )?),
+            lake_compact_every: Duration::from_secs(config::number("LAKE_COMPACT_SECONDS", 600)?.max(1)),
         })
     }
 }
@@ -201,7 +205,13 @@ pub async fn run_worker_through(
     let drainer_sdk = principals::sdk_as(sdk, principals::EXPORT_FAILURES);
     let bucket = Bucket::new(&principals::sdk_as(sdk, principals::EXPORT_WORKER), settings.bucket.clone(), true);
     let store = DynamoStore::from_sdk(&worker_sdk, &settings.table).with_activity(ActivitySettings::from_env()?);
-    let worker = Worker::new(store, bucket);
+    let lake_reader = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&principals::sdk_as(sdk, principals::EXPORT_WORKER))
+            .force_path_style(true)
+            .build(),
+    );
+    let engine = lake_engine::LocalLake::new(lake_reader, settings.bucket.clone());
+    let worker = Worker::new(store, bucket).with_engine(Arc::new(engine));
     let drainer = Drainer::new(
         DynamoStore::from_sdk(&drainer_sdk, &settings.table),
         aws_sdk_dynamodbstreams::Client::new(&drainer_sdk),
@@ -223,7 +233,12 @@ pub async fn run_worker_through(
     };
     let webhooks_store = DynamoStore::from_sdk(&webhooks_sdk, &settings.table);
     let hooks = ::webhooks::App::new(&webhooks_sdk, webhooks_store, outlets)?;
-    let consumers = stream::Consumers { worker, drainer, judge, webhooks: hooks.clone() };
+    let lake_sdk = principals::sdk_as(sdk, principals::LAKE);
+    let lake = ::lake::App {
+        store: DynamoStore::from_sdk(&lake_sdk, &settings.table),
+        bucket: ::lake::LakeBucket::new(&lake_sdk, settings.bucket.clone(), true),
+    };
+    let consumers = stream::Consumers { worker, drainer, judge, webhooks: hooks.clone(), lake: lake.clone() };
     let sqs = aws_sdk_sqs::Client::new(&webhooks_sdk);
     // The scheduler calls the function as the service does, not as a function.
     let scheduler = aws_sdk_scheduler::Client::new(sdk);
@@ -231,6 +246,7 @@ pub async fn run_worker_through(
         stream::feed(sdk, &settings.table, &consumers),
         webhooks::poll_queue(&hooks, &sqs, &names.queue_url),
         webhooks::run_schedules(&hooks, &scheduler, &names.group),
+        stream::compact_every(&lake, settings.lake_compact_every),
     );
     Ok(())
 }

@@ -32,6 +32,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::Value::from(devserver::principals::ALL.to_vec()));
             return Ok(());
         }
+        Some("lake-columns") => {
+            let columns: Vec<_> = shared::lake::columns::table()
+                .iter()
+                .map(|c| json!({"Name": c.name, "Type": c.kind.glue_type()}))
+                .collect();
+            println!("{}", serde_json::Value::from(columns));
+            return Ok(());
+        }
         Some("time-zones") => {
             println!("{}", serde_json::Value::from(shared::time::zone_names()));
             return Ok(());

@@ -27,8 +27,12 @@ pub const HIT_JUDGE: &str = "HitJudgeFunction";
 /// the deadlines (the schedules).
 pub const WEBHOOKS: &str = "WebhookFunction";
 
+/// `functions/lake`: rows from the table's stream to the lake, and the daily compaction.
+pub const LAKE: &str = "LakeFunction";
+
 /// Every function's logical id, as `make check-infra` compares them with the template.
-pub const ALL: [&str; 8] = [CAPTURE, REDIRECT, QUERY, EXPORT, EXPORT_WORKER, EXPORT_FAILURES, HIT_JUDGE, WEBHOOKS];
+pub const ALL: [&str; 9] =
+    [CAPTURE, REDIRECT, QUERY, EXPORT, EXPORT_WORKER, EXPORT_FAILURES, HIT_JUDGE, WEBHOOKS, LAKE];
 
 /// Credentials naming `principal` (the stand-in checks no signature).
 fn credentials(principal: &str) -> SharedCredentialsProvider {

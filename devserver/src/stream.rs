@@ -41,6 +41,10 @@ pub const PARALLEL: usize = 10;
 /// The template's `BatchSize` of the judge's event source.
 pub const JUDGE_BATCH: usize = 100;
 
+/// Rows handed to the lake at once (on AWS the event source batches up to 10,000 records or
+/// five minutes; here each page of the stream goes at once, so tests see rows land quickly).
+pub const LAKE_BATCH: usize = 1000;
+
 /// What reads the stream.
 #[derive(Debug, Clone)]
 pub struct Consumers {
@@ -52,6 +56,8 @@ pub struct Consumers {
     pub judge: Judge,
     /// The webhook function's outbox.
     pub webhooks: webhooks::App,
+    /// The lake function's ingest.
+    pub lake: lake::App,
 }
 
 /// Feeds the consumers forever (until the task is dropped), starting at the oldest record the
@@ -134,6 +140,10 @@ async fn read_shard(
         for batch in firsts.chunks(JUDGE_BATCH) {
             outbox_batch(&consumers.webhooks, batch, arn).await;
         }
+        let rows: Vec<&Record> = records.iter().filter(|r| for_the_lake(r)).collect();
+        for batch in rows.chunks(LAKE_BATCH) {
+            lake_batch(&consumers.lake, batch, arn).await;
+        }
         for record in records.into_iter().filter(|r| failures::inserted_export(r).is_some()) {
             let permit = lanes.clone().acquire_owned().await?;
             let (worker, drainer) = (consumers.worker.clone(), consumers.drainer.clone());
@@ -169,6 +179,40 @@ fn for_the_outbox(record: &Record) -> bool {
         && is("type", &AttributeValue::S("first_access".into()))
         && is("automated", &AttributeValue::Bool(false))
         && is("object_kind", &AttributeValue::S("file".into()))
+}
+
+/// The template's filter of the lake's event source: inserts of dataset rows (a stored row never
+/// changes).
+fn for_the_lake(record: &Record) -> bool {
+    let written = record.event_name.as_ref().is_some_and(|n| n.as_str() == "INSERT");
+    let image = record.dynamodb.as_ref().and_then(|d| d.new_image.as_ref());
+    written && image.and_then(|i| i.get("type")) == Some(&AttributeValue::S("user_activity".into()))
+}
+
+/// Hands one batch to the lake's ingest as Lambda would: again, whole, when it fails.
+pub async fn lake_batch(lake: &lake::App, batch: &[&Record], arn: &str) {
+    let records: Vec<Value> = batch.iter().map(|r| lambda_record(r, arn)).collect();
+    for attempt in 0..=MAX_RETRIES {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        if lake::handle(lake, json!({ "Records": records })).await.is_ok() {
+            return;
+        }
+        tracing::warn!(attempt, records = batch.len(), "the lake failed a batch; delivering it again");
+    }
+    tracing::error!(records = batch.len(), "the lake failed a batch on every attempt");
+}
+
+/// The lake's daily schedule, locally every `every`: compacts the closed days.
+pub async fn compact_every(lake: &lake::App, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(err) = lake::handle(lake, json!({"source": "aws.scheduler", "detail-type": "Scheduled Event"})).await
+        {
+            tracing::warn!(error = %err, "compacting the lake failed; the days stay listed");
+        }
+    }
 }
 
 /// Hands one batch to the webhook outbox as Lambda would: again, whole, when it fails.

@@ -214,6 +214,8 @@ pub enum ExportSpec {
     Job(ExportRequest),
     /// A window of the User Activity dataset (`POST /v1/user-activity/exports`).
     UserActivity(ActivityExport),
+    /// A query of the lake (`POST /v1/user-activity/queries`).
+    LakeQuery(crate::lake::query::LakeQuery),
 }
 
 impl ExportSpec {
@@ -221,7 +223,7 @@ impl ExportSpec {
     pub fn job(&self) -> Option<&Id> {
         match self {
             ExportSpec::Job(request) => Some(&request.job),
-            ExportSpec::UserActivity(_) => None,
+            ExportSpec::UserActivity(_) | ExportSpec::LakeQuery(_) => None,
         }
     }
 
@@ -229,7 +231,7 @@ impl ExportSpec {
     pub fn format(&self) -> Format {
         match self {
             ExportSpec::Job(request) => request.format,
-            ExportSpec::UserActivity(_) => Format::Csv,
+            ExportSpec::UserActivity(_) | ExportSpec::LakeQuery(_) => Format::Csv,
         }
     }
 
@@ -238,12 +240,16 @@ impl ExportSpec {
         match self {
             ExportSpec::Job(request) => request.report.as_str(),
             ExportSpec::UserActivity(_) => USER_ACTIVITY_REPORT,
+            ExportSpec::LakeQuery(_) => LAKE_QUERY_REPORT,
         }
     }
 }
 
 /// The stored report name of a User Activity export.
 pub const USER_ACTIVITY_REPORT: &str = "user_activity";
+
+/// The stored report name of a query of the lake.
+pub const LAKE_QUERY_REPORT: &str = "user_activity_query";
 
 /// A validated User Activity export: the window, filters, columns or groups, as a query would
 /// take them.

@@ -113,6 +113,15 @@ pub fn export_pk(planroom: &Id, export_id: &str) -> String {
 /// Sort key of an export item.
 pub const EXPORT_SK: &str = "EXPORT";
 
+/// The partition listing the lake's days that have files not yet compacted (sort key
+/// `{YYYY-MM-DD}#{planroom}`): the compactor reads it instead of listing the bucket.
+pub const LAKE_DAYS_PK: &str = "LAKE#DAYS";
+
+/// The sort key of a planroom's day in [`LAKE_DAYS_PK`].
+pub fn lake_day_sk(planroom: &Id, day: &str) -> String {
+    format!("{day}#{}", planroom.as_str())
+}
+
 /// The S3 key of an export's report.
 pub fn export_object(planroom: &Id, export_id: &str, extension: &str) -> String {
     format!("exports/{}/{}.{extension}", part(planroom.as_str()), part(export_id))

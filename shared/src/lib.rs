@@ -29,6 +29,7 @@ pub mod json_shape;
 pub mod judgement;
 pub mod key_source;
 pub mod keys;
+pub mod lake;
 pub mod link_token;
 pub mod planroom;
 pub mod recording;

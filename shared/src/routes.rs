@@ -11,7 +11,7 @@ use crate::Error;
 pub const UNMATCHED: &str = "$default";
 
 /// `"METHOD /path/{param}"` of every route the functions serve.
-pub const API_ROUTES: [&str; 27] = [
+pub const API_ROUTES: [&str; 29] = [
     "PUT /v1/planroom",
     "PUT /v1/jobs/{job_id}",
     "GET /v1/jobs",
@@ -34,6 +34,8 @@ pub const API_ROUTES: [&str; 27] = [
     "POST /v1/user-activity",
     "GET /v1/user-activity",
     "POST /v1/user-activity/exports",
+    "POST /v1/user-activity/queries",
+    "GET /v1/user-activity/queries/{query_id}",
     "POST /v1/webhooks",
     "GET /v1/webhooks",
     "DELETE /v1/webhooks/{webhook_id}",

@@ -212,6 +212,8 @@ impl TestApp {
             schedule_group: format!("{table}-deadlines"),
             webhook_retry: options.webhook_retry.clone(),
             webhook_timeout: options.webhook_timeout,
+            // Tests compact the lake themselves, when they mean to.
+            lake_compact_every: std::time::Duration::from_secs(24 * 3600),
         };
         let sdk = shared::store::aws_config().await;
         // The table and bucket are created through the stand-in itself, whatever the endpoint.
@@ -276,6 +278,54 @@ impl TestApp {
             };
             store.put_job(&planroom, &job, jiff::Timestamp::now()).await.expect("registering a job");
         }
+    }
+
+    /// The lake function as the dev server runs it, on this test's table and the tests' bucket.
+    pub async fn lake(&self) -> lake::App {
+        let sdk = shared::store::aws_config().await;
+        lake::App {
+            store: shared::store::DynamoStore::new(self.dynamo.clone(), &self.table),
+            bucket: lake::LakeBucket::new(&sdk, TEST_BUCKET.into(), true),
+        }
+    }
+
+    /// Asks the lake (`POST /v1/user-activity/queries` as staff) and waits for the answer's
+    /// first page (or fails the test after 60 s).
+    pub async fn ask_lake(&self, query: &Value) -> Value {
+        let staff = self.staff();
+        let asked = self.json("POST", "/v1/user-activity/queries", Some(&staff), query).await;
+        assert_eq!(asked.status, 202, "{query}: {:?}", asked.body);
+        let id = asked.body["query_id"].as_str().expect("a query id").to_owned();
+        self.lake_answer(&staff, &id).await
+    }
+
+    /// Polls `GET /v1/user-activity/queries/{id}` until the answer is ready, then gathers every
+    /// page's items into `items`.
+    pub async fn lake_answer(&self, token: &str, id: &str) -> Value {
+        for _ in 0..300 {
+            let answer = self.send("GET", &format!("/v1/user-activity/queries/{id}"), Some(token), None).await;
+            assert_eq!(answer.status, 200, "{:?}", answer.body);
+            match answer.body["status"].as_str() {
+                Some("ready") => {
+                    let mut body = answer.body;
+                    let mut items = body["items"].as_array().cloned().unwrap_or_default();
+                    let mut next = body["next_page"].as_u64();
+                    while let Some(page) = next {
+                        let more = self
+                            .send("GET", &format!("/v1/user-activity/queries/{id}?page={page}"), Some(token), None)
+                            .await;
+                        assert_eq!(more.status, 200, "{:?}", more.body);
+                        items.extend(more.body["items"].as_array().cloned().unwrap_or_default());
+                        next = more.body["next_page"].as_u64();
+                    }
+                    body["items"] = Value::from(items);
+                    return body;
+                }
+                Some("pending" | "running") => tokio::time::sleep(Duration::from_millis(200)).await,
+                _ => panic!("the query did not succeed: {:?}", answer.body),
+            }
+        }
+        panic!("query {id} was not answered within 60 s");
     }
 
     /// A staff token of this planroom.

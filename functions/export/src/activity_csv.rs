@@ -22,7 +22,7 @@ fn csv_error(err: csv::Error) -> Error {
 }
 
 /// The text of a cell: empty for null, `true`/`false`, numbers as written.
-fn cell(value: &Value) -> String {
+pub(crate) fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(text) => text.clone(),

@@ -8,6 +8,9 @@ mod certificate;
 mod coverage_report;
 mod csv_report;
 pub mod failures;
+pub mod lake_answer;
+pub mod lake_engine;
+mod lake_queries;
 mod pdf;
 mod pdf_report;
 mod report;
@@ -40,6 +43,10 @@ pub enum Endpoint {
     Status,
     /// Ask for a User Activity export.
     CreateUserActivity,
+    /// Ask the lake a question.
+    CreateQuery,
+    /// A lake query's status, and its answer when ready.
+    QueryStatus,
 }
 
 /// The routes this function serves.
@@ -47,6 +54,8 @@ pub const ROUTES: RouteTable<Endpoint> = RouteTable(&[
     (Route { key: "POST /v1/jobs/{job_id}/exports", auth: Auth::Jwt }, Endpoint::Create),
     (Route { key: "GET /v1/exports/{export_id}", auth: Auth::Jwt }, Endpoint::Status),
     (Route { key: "POST /v1/user-activity/exports", auth: Auth::Jwt }, Endpoint::CreateUserActivity),
+    (Route { key: "POST /v1/user-activity/queries", auth: Auth::Jwt }, Endpoint::CreateQuery),
+    (Route { key: "GET /v1/user-activity/queries/{query_id}", auth: Auth::Jwt }, Endpoint::QueryStatus),
 ]);
 
 /// How long exports are kept by default (`EXPORT_RETENTION_DAYS`, the template's
@@ -131,6 +140,8 @@ async fn dispatch(app: &App, req: &Request) -> Result<Response<Body>> {
         Some(Endpoint::Create) => create(app, req).await,
         Some(Endpoint::Status) => status(app, req).await,
         Some(Endpoint::CreateUserActivity) => create_user_activity(app, req).await,
+        Some(Endpoint::CreateQuery) => lake_queries::create(app, req).await,
+        Some(Endpoint::QueryStatus) => lake_queries::status(app, req).await,
         None => Err(Error::NotFound("no such route".into())),
     }
 }
@@ -161,6 +172,17 @@ async fn create_user_activity(app: &App, req: &Request) -> Result<Response<Body>
 
 /// Stores the export (once per `Idempotency-Key`) and logs the request as an `Export` row.
 async fn enqueue(app: &App, req: &Request, caller: &Caller, spec: ExportSpec) -> Result<Response<Body>> {
+    let (id, status) = store_export(app, req, caller, spec).await?;
+    Ok(http::json(StatusCode::ACCEPTED, &json!({ "export_id": id, "status": status })))
+}
+
+/// Stores the export (once per `Idempotency-Key`): its id and status.
+pub(crate) async fn store_export(
+    app: &App,
+    req: &Request,
+    caller: &Caller,
+    spec: ExportSpec,
+) -> Result<(String, Status)> {
     let id = export_id(&caller.planroom, &caller.sub, http::header(req, "idempotency-key"))?;
     let (now, now_text) = time::now();
     let expires_at = now.as_second().saturating_add(i64::try_from(app.retention.as_secs()).unwrap_or(i64::MAX / 2));
@@ -180,9 +202,9 @@ async fn enqueue(app: &App, req: &Request, caller: &Caller, spec: ExportSpec) ->
             Status::Pending
         }
         Some(existing) if existing.request == spec => existing.status,
-        Some(_) => return Err(Error::validation("this Idempotency-Key was used for a different export")),
+        Some(_) => return Err(Error::validation("this Idempotency-Key was used for a different request")),
     };
-    Ok(http::json(StatusCode::ACCEPTED, &json!({ "export_id": id, "status": status })))
+    Ok((id, status))
 }
 
 /// `GET /v1/exports/{export_id}`: status, and a freshly presigned URL when ready. A job's export
@@ -214,7 +236,7 @@ async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(http::json(StatusCode::OK, &body))
 }
 
-async fn view(app: &App, export: ExportRecord, job: Option<&shared::job::Job>) -> Result<serde_json::Value> {
+pub(crate) async fn view(app: &App, export: ExportRecord, job: Option<&shared::job::Job>) -> Result<serde_json::Value> {
     let now = jiff::Timestamp::now();
     // Nothing stays pending or running for ever: past its deadline an export has failed, and the
     // table is told so, so that a late worker can no longer take it or finish it.
@@ -238,9 +260,16 @@ async fn view(app: &App, export: ExportRecord, job: Option<&shared::job::Job>) -
         "bytes": export.bytes,
         "created_at": export.created_at,
     });
-    if let ExportSpec::UserActivity(query) = &export.request {
-        body["from"] = json!(query.from);
-        body["to"] = json!(query.to);
+    match &export.request {
+        ExportSpec::UserActivity(query) => {
+            body["from"] = json!(query.from);
+            body["to"] = json!(query.to);
+        }
+        ExportSpec::LakeQuery(query) => {
+            body["from"] = json!(query.from);
+            body["to"] = json!(query.to);
+        }
+        ExportSpec::Job(_) => {}
     }
     if let Some(error) = error {
         body["error"] = json!(error);
@@ -262,13 +291,23 @@ async fn view(app: &App, export: ExportRecord, job: Option<&shared::job::Job>) -
 /// What the report downloads as: after its job (`J-1042 Riverside Clinic - coverage
 /// 2026-12-03.pdf`, the date the export was asked for, in the job's time zone), or after its
 /// window for a User Activity export.
-fn download_file_name(export: &ExportRecord, job: Option<&shared::job::Job>) -> String {
+pub(crate) fn download_file_name(export: &ExportRecord, job: Option<&shared::job::Job>) -> String {
     let extension = export.request.format().as_str();
     let zone = job.and_then(|j| shared::time::zone(&j.time_zone)).unwrap_or(jiff::tz::TimeZone::UTC);
     let day = |utc: &str| {
         utc.parse::<jiff::Timestamp>().map(|t| t.to_zoned_datetime(zone.clone()).date().to_string()).unwrap_or_default()
     };
     match &export.request {
+        ExportSpec::LakeQuery(query) => {
+            let (from, to) = (day(&query.from), day(&query.to));
+            download_name::file_name(
+                None,
+                "User Activity query",
+                &format!("{from} to {to}"),
+                &day(&export.created_at),
+                extension,
+            )
+        }
         ExportSpec::UserActivity(query) => {
             let (from, to) = (day(&query.from), day(&query.to));
             download_name::file_name(

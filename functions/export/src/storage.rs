@@ -35,6 +35,34 @@ impl Bucket {
         Bucket { client: aws_sdk_s3::Client::from_conf(conf), name }
     }
 
+    /// Writes a whole (small) object.
+    pub async fn put(&self, key: &str, content_type: &str, body: Vec<u8>) -> Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type(content_type)
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| sdk_error("writing a query's answer", e))?;
+        Ok(())
+    }
+
+    /// A whole object, `None` when there is none.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        match self.client.get_object().bucket(&self.name).key(key).send().await {
+            Ok(out) => {
+                let body =
+                    out.body.collect().await.map_err(|e| Error::internal("reading a query's answer", e.to_string()))?;
+                Ok(Some(body.into_bytes().to_vec()))
+            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+            Err(err) => Err(sdk_error("reading a query's answer", err)),
+        }
+    }
+
     /// The client.
     pub fn client(&self) -> &aws_sdk_s3::Client {
         &self.client

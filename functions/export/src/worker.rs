@@ -3,6 +3,7 @@
 //! readable reason. Claiming is conditional, so a redelivered record or a second worker never
 //! generates an export twice, and a worker that died leaves a lease that runs out.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
@@ -17,6 +18,8 @@ use shared::store::{self, DynamoStore, JobStore};
 use shared::user_activity::ActivitySettings;
 use shared::{Error, Result, keys};
 
+use crate::lake_answer;
+use crate::lake_engine::{Athena, LakeEngine};
 use crate::report::{self, Context};
 use crate::storage::{self, Bucket, SharedBuffer, Upload};
 use crate::{activity_csv, certificate, coverage_report, csv_report, pdf_report};
@@ -31,6 +34,7 @@ const ATTEMPTS: u32 = 3;
 pub struct Worker {
     store: DynamoStore,
     bucket: Bucket,
+    engine: Option<Arc<dyn LakeEngine>>,
 }
 
 impl Worker {
@@ -39,12 +43,21 @@ impl Worker {
         let table = config::required("TABLE_NAME")?;
         let sdk = store::aws_config().await;
         let store = DynamoStore::from_sdk(&sdk, table).with_activity(ActivitySettings::from_env()?);
-        Ok(Worker::new(store, Bucket::from_env(&sdk)?))
+        let worker = Worker::new(store, Bucket::from_env(&sdk)?);
+        Ok(match Athena::from_env(&sdk)? {
+            Some(athena) => worker.with_engine(Arc::new(athena)),
+            None => worker,
+        })
     }
 
-    /// Builds the worker from its parts.
+    /// Builds the worker from its parts (no lake engine: lake queries fail, saying so).
     pub fn new(store: DynamoStore, bucket: Bucket) -> Self {
-        Worker { store, bucket }
+        Worker { store, bucket, engine: None }
+    }
+
+    /// The same worker running lake queries on `engine`.
+    pub fn with_engine(self, engine: Arc<dyn LakeEngine>) -> Self {
+        Worker { engine: Some(engine), ..self }
     }
 
     /// Generates one export unless it is taken or done.
@@ -92,6 +105,16 @@ impl Worker {
                 let mut upload = Upload::start(&self.bucket, &s3_key, Format::Csv.content_type()).await?;
                 let written = activity_csv::write(&self.store, planroom, query, &buffer, &mut upload).await;
                 finish(upload, &buffer, written, export_id, s3_key, None).await
+            }
+            ExportSpec::LakeQuery(query) => {
+                let engine = self.engine.as_ref().ok_or_else(|| {
+                    Error::validation("the lake has no query engine here (ATHENA_WORKGROUP is not set)")
+                })?;
+                let (sql, params) = query.sql(planroom);
+                let columns = query.columns();
+                let answer = engine.run(export_id, &sql, &params, &columns).await?;
+                tracing::info!(export_id, rows = answer.rows.len(), "lake query answered");
+                lake_answer::store(&self.bucket, planroom, export_id, &answer).await
             }
         }
     }

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use super::retry::{self, condition_failed, send};
 use super::{DynamoStore, Item, get_bool, get_n, get_s, n, s};
 use crate::coverage::RowsBy;
-use crate::export::{ExportRequest, ExportSpec, Format, Report, Status, USER_ACTIVITY_REPORT};
+use crate::export::{ExportRequest, ExportSpec, Format, LAKE_QUERY_REPORT, Report, Status, USER_ACTIVITY_REPORT};
 use crate::ids::Id;
 use crate::{Error, Result, keys};
 
@@ -130,6 +130,10 @@ impl DynamoStore {
             }
             ExportSpec::UserActivity(query) => {
                 let text = serde_json::to_string(query).map_err(|e| Error::internal("storing an export", e))?;
+                put = put.item("query", s(text));
+            }
+            ExportSpec::LakeQuery(query) => {
+                let text = serde_json::to_string(query).map_err(|e| Error::internal("storing a query", e))?;
                 put = put.item("query", s(text));
             }
         }
@@ -289,6 +293,8 @@ impl DynamoStore {
 fn export_record(item: &Item) -> Option<ExportRecord> {
     let request = if get_s(item, "report")? == USER_ACTIVITY_REPORT {
         ExportSpec::UserActivity(serde_json::from_str(get_s(item, "query")?).ok()?)
+    } else if get_s(item, "report")? == LAKE_QUERY_REPORT {
+        ExportSpec::LakeQuery(serde_json::from_str(get_s(item, "query")?).ok()?)
     } else {
         ExportSpec::Job(ExportRequest {
             job: Id::parse("job_id", get_s(item, "job_id")?).ok()?,

@@ -6,6 +6,7 @@ mod blasts;
 pub mod exports;
 pub mod hits;
 mod jobs;
+pub mod lake;
 pub mod log;
 pub mod page;
 pub mod reads;

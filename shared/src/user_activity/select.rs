@@ -65,31 +65,7 @@ impl Filters {
     }
 
     fn add(&mut self, field: Field, raw: &str) -> Result<(), String> {
-        let name = field.name();
-        let value = if raw.is_empty() {
-            // An empty value matches rows where the field is unknown.
-            Value::Null
-        } else {
-            match field.kind() {
-                FieldKind::Bool => match raw {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    _ => return Err(format!("{name} must be true or false")),
-                },
-                FieldKind::Number => {
-                    raw.parse::<u64>().map(Value::from).map_err(|_| format!("{name} must be a whole number"))?
-                }
-                _ if name == "event_type" && EventType::parse(raw).is_none() => {
-                    let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
-                    return Err(format!("event_type {raw:?} is not one of {}", all.join(", ")));
-                }
-                _ if name == "device_type" && serde_json::from_value::<DeviceType>(Value::from(raw)).is_err() => {
-                    return Err("device_type must be desktop, mobile, tablet, api or unknown".into());
-                }
-                _ if EMAILS.contains(&name) => Value::from(raw.trim().to_lowercase()),
-                _ => Value::from(raw),
-            }
-        };
+        let value = value_of(field, raw)?;
         let values = self.0.entry(field).or_default();
         if !values.contains(&value) {
             values.push(value);
@@ -119,6 +95,34 @@ impl Filters {
     pub fn describe(&self) -> String {
         self.0.iter().map(|(f, v)| format!("{}={}", f.name(), Value::from(v.clone()))).collect::<Vec<_>>().join("&")
     }
+}
+
+/// The typed value of a filter's text for `field`: empty is `null` (rows where the field is
+/// unknown); booleans, numbers and categories must be valid; e-mails are matched lower-cased.
+pub fn value_of(field: Field, raw: &str) -> Result<Value, String> {
+    let name = field.name();
+    if raw.is_empty() {
+        return Ok(Value::Null);
+    }
+    Ok(match field.kind() {
+        FieldKind::Bool => match raw {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(format!("{name} must be true or false")),
+        },
+        FieldKind::Number => {
+            raw.parse::<u64>().map(Value::from).map_err(|_| format!("{name} must be a whole number"))?
+        }
+        _ if name == "event_type" && EventType::parse(raw).is_none() => {
+            let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+            return Err(format!("event_type {raw:?} is not one of {}", all.join(", ")));
+        }
+        _ if name == "device_type" && serde_json::from_value::<DeviceType>(Value::from(raw)).is_err() => {
+            return Err("device_type must be desktop, mobile, tablet, api or unknown".into());
+        }
+        _ if EMAILS.contains(&name) => Value::from(raw.trim().to_lowercase()),
+        _ => Value::from(raw),
+    })
 }
 
 /// One output row: the chosen fields in order (and `count` last in a group).

@@ -13,6 +13,7 @@ mod faults;
 mod gateway;
 mod integrity;
 mod jobs;
+mod lake;
 mod links;
 mod person;
 mod queries;
