@@ -175,6 +175,7 @@ pub async fn export(sdk: &shared::store::SdkConfig, store: &DynamoStore) -> Fall
     let planroom = Id::parse("planroom", PLANROOM)?;
     let (from, to) = window();
     let spec = shared::export::ExportSpec::UserActivity(shared::export::ActivityExport {
+        source: shared::export::Source::Table,
         from: shared::time::format(from),
         to: shared::time::format(to),
         filters: None,

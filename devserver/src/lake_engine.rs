@@ -18,6 +18,7 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::SessionContext;
 use export::lake_engine::{Answer, LakeEngine};
+use futures::StreamExt;
 use object_store::ObjectStoreExt;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -93,7 +94,13 @@ impl LocalLake {
         Ok((store, loaded))
     }
 
-    async fn execute(&self, sql: &str, params: &[Param], columns: &[Column]) -> Result<ResultSet> {
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[Param],
+        columns: &[Column],
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+    ) -> Result<()> {
         let [Param::Text(planroom), Param::Text(first), Param::Text(last), ..] = params else {
             return Err(Error::internal(
                 "running a lake query",
@@ -102,13 +109,23 @@ impl LocalLake {
         };
         let (store, files) = self.load(planroom, first, last).await?;
         tracing::debug!(files, "lake files loaded for a query");
-        run_over(store, sql, params, columns).await
+        let mut batches = frame(store, sql, params)
+            .await?
+            .execute_stream()
+            .await
+            .map_err(|e| Error::validation(format!("the query failed: {e}")))?;
+        while let Some(batch) = batches.next().await {
+            let batch = batch.map_err(|e| Error::validation(format!("the query failed: {e}")))?;
+            if rows.send(batch_rows(&batch, columns)?).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
-/// Runs `sql` over the lake files in `store` (laid out as the bucket): the engine's work apart
-/// from fetching the files (the benchmarks time it alone).
-pub async fn run_over(store: InMemory, sql: &str, params: &[Param], columns: &[Column]) -> Result<ResultSet> {
+/// The statement as a DataFusion frame over the lake files in `store` (laid out as the bucket).
+async fn frame(store: InMemory, sql: &str, params: &[Param]) -> Result<datafusion::dataframe::DataFrame> {
     let ctx = SessionContext::new();
     let url = ObjectStoreUrl::parse("lake://local").map_err(|e| failed("the local lake's address", e))?;
     ctx.register_object_store(url.as_ref(), Arc::new(store));
@@ -130,9 +147,17 @@ pub async fn run_over(store: InMemory, sql: &str, params: &[Param], columns: &[C
         .collect();
     let refused = |e: datafusion::error::DataFusionError| Error::validation(format!("the query failed: {e}"));
     let frame = ctx.sql(&numbered(sql)).await.map_err(refused)?;
-    let frame =
-        frame.with_param_values(ParamValues::List(values.into_iter().map(Into::into).collect())).map_err(refused)?;
-    let batches = frame.collect().await.map_err(refused)?;
+    frame.with_param_values(ParamValues::List(values.into_iter().map(Into::into).collect())).map_err(refused)
+}
+
+/// Runs `sql` over the lake files in `store`, the whole answer at once: the engine's work apart
+/// from fetching the files (the benchmarks time it alone).
+pub async fn run_over(store: InMemory, sql: &str, params: &[Param], columns: &[Column]) -> Result<ResultSet> {
+    let batches = frame(store, sql, params)
+        .await?
+        .collect()
+        .await
+        .map_err(|e| Error::validation(format!("the query failed: {e}")))?;
     let mut rows = Vec::new();
     for batch in &batches {
         rows.extend(batch_rows(batch, columns)?);
@@ -148,8 +173,15 @@ pub async fn place(store: &InMemory, key: &str, bytes: bytes::Bytes) -> Result<(
 }
 
 impl LakeEngine for LocalLake {
-    fn run<'a>(&'a self, _token: &'a str, sql: &'a str, params: &'a [Param], columns: &'a [Column]) -> Answer<'a> {
-        Box::pin(self.execute(sql, params, columns))
+    fn stream<'a>(
+        &'a self,
+        _token: &'a str,
+        sql: &'a str,
+        params: &'a [Param],
+        columns: &'a [Column],
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+    ) -> Answer<'a> {
+        Box::pin(self.execute(sql, params, columns, rows))
     }
 }
 

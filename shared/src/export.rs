@@ -251,10 +251,30 @@ pub const USER_ACTIVITY_REPORT: &str = "user_activity";
 /// The stored report name of a query of the lake.
 pub const LAKE_QUERY_REPORT: &str = "user_activity_query";
 
+/// Where a User Activity export reads its rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The table's hot window (windows of at most 31 days), newest first.
+    #[default]
+    Table,
+    /// The lake (any window), through its engine, streamed.
+    Lake,
+}
+
+impl Source {
+    fn is_table(&self) -> bool {
+        *self == Source::Table
+    }
+}
+
 /// A validated User Activity export: the window, filters, columns or groups, as a query would
 /// take them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityExport {
+    /// Where the rows are read.
+    #[serde(default, skip_serializing_if = "Source::is_table")]
+    pub source: Source,
     /// Start of the window (RFC 3339, UTC, inclusive).
     pub from: String,
     /// End of the window (exclusive).
@@ -297,6 +317,8 @@ pub struct ActivityExportInput {
     fields: Option<Names>,
     group_by: Option<Names>,
     format: Format,
+    #[serde(default)]
+    source: Option<Source>,
 }
 
 impl ActivityExportInput {
@@ -306,7 +328,11 @@ impl ActivityExportInput {
         if self.format != Format::Csv {
             return Err(Error::validation("a User Activity export is csv only"));
         }
-        let (from, to) = window::parse(Some(&self.from), Some(&self.to)).map_err(Error::validation)?;
+        let source = self.source.unwrap_or_default();
+        let (from, to) = match source {
+            Source::Table => window::parse(Some(&self.from), Some(&self.to)).map_err(Error::validation)?,
+            Source::Lake => crate::lake::query::window(&self.from, &self.to)?,
+        };
         let as_422 = |err: Error| Error::validation(err.public_message());
         if let Some(filters) = &self.filters {
             Filters::from_json(filters)?;
@@ -318,12 +344,35 @@ impl ActivityExportInput {
             Grouping::parse(group_by).map_err(as_422)?;
         }
         Ok(ActivityExport {
+            source,
             from: crate::time::format(from),
             to: crate::time::format(to),
             filters: self.filters.filter(|f| f.as_object().is_some_and(|o| !o.is_empty())),
             fields,
             group_by,
         })
+    }
+}
+
+impl ActivityExport {
+    /// The export as a query of the lake: the same window, filters (each field's values, any of
+    /// them), columns or groups, every row (no limit).
+    pub fn lake_query(&self) -> Result<crate::lake::query::LakeQuery> {
+        let mut body = serde_json::json!({"from": self.from, "to": self.to});
+        if let Some(filters) = &self.filters {
+            body["filters"] = filters.clone();
+        }
+        if let Some(fields) = &self.fields {
+            body["fields"] = serde_json::Value::from(fields.clone());
+        }
+        if let Some(group_by) = &self.group_by {
+            body["group_by"] = serde_json::Value::from(group_by.clone());
+        }
+        let input: crate::lake::query::QueryInput =
+            serde_json::from_value(body).map_err(|e| Error::validation(e.to_string()))?;
+        let mut query = input.validate()?;
+        query.limit = 0;
+        Ok(query)
     }
 }
 

@@ -15,21 +15,54 @@ use shared::lake::results::ResultSet;
 use shared::lake::{Column, ColumnKind};
 use shared::{Error, Result};
 
-/// A running engine's answer.
-pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<ResultSet>> + Send + 'a>>;
+/// A running engine's work: done when every row was sent.
+pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// Rows sent at once from an engine to what writes them.
+pub const BATCH_ROWS: usize = 10_000;
 
 /// Runs SQL over the lake.
 pub trait LakeEngine: Send + Sync + Debug {
-    /// Runs `sql` with `params`, answering `columns` (the statement's, in order). `token` names
-    /// the run, so a retried run is the same run.
-    fn run<'a>(&'a self, token: &'a str, sql: &'a str, params: &'a [Param], columns: &'a [Column]) -> Answer<'a>;
+    /// Runs `sql` with `params` and sends its rows (values of `columns`, the statement's, in
+    /// order) to `rows` in batches as they come, so no answer needs to fit in memory. `token`
+    /// names the run, so a retried run is the same run.
+    fn stream<'a>(
+        &'a self,
+        token: &'a str,
+        sql: &'a str,
+        params: &'a [Param],
+        columns: &'a [Column],
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+    ) -> Answer<'a>;
+}
+
+/// The whole answer of `sql` (a query's, bounded by its `LIMIT`).
+pub async fn collect(
+    engine: &dyn LakeEngine,
+    token: &str,
+    sql: &str,
+    params: &[Param],
+    columns: &[Column],
+) -> Result<ResultSet> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+    let mut rows = Vec::new();
+    let gather = async {
+        while let Some(batch) = receiver.recv().await {
+            rows.extend(batch);
+        }
+    };
+    let (ran, ()) = tokio::join!(engine.stream(token, sql, params, columns, sender), gather);
+    ran?;
+    Ok(ResultSet { columns: columns.to_vec(), rows })
 }
 
 /// Athena, in the stack's workgroup (its results location, encryption and bytes-scanned limit
-/// are the workgroup's, enforced) and the Glue database of the lake's table.
+/// are the workgroup's, enforced) and the Glue database of the lake's table. The answer is read
+/// from the CSV Athena writes to the results location, streamed, so it may be of any size.
 #[derive(Debug, Clone)]
 pub struct Athena {
     client: aws_sdk_athena::Client,
+    s3: aws_sdk_s3::Client,
     workgroup: String,
     database: String,
 }
@@ -46,17 +79,20 @@ impl Athena {
         }
         Ok(Some(Athena {
             client: aws_sdk_athena::Client::new(sdk),
+            s3: aws_sdk_s3::Client::new(sdk),
             workgroup,
             database: config::required("LAKE_DATABASE")?,
         }))
     }
 
-    /// An engine on `client`.
-    pub fn new(client: aws_sdk_athena::Client, workgroup: String, database: String) -> Self {
-        Athena { client, workgroup, database }
-    }
-
-    async fn execute(&self, token: &str, sql: &str, params: &[Param], columns: &[Column]) -> Result<ResultSet> {
+    async fn execute(
+        &self,
+        token: &str,
+        sql: &str,
+        params: &[Param],
+        columns: &[Column],
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+    ) -> Result<()> {
         let context = QueryExecutionContext::builder().database(&self.database).build();
         let mut start = self
             .client
@@ -91,44 +127,65 @@ impl Athena {
                 _ => tokio::time::sleep(POLL).await,
             }
         }
-        let mut rows = Vec::new();
-        let mut token: Option<String> = None;
-        let mut first = true;
-        loop {
-            let out = self
-                .client
-                .get_query_results()
-                .query_execution_id(&id)
-                .max_results(1000)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| shared::store::sdk_error("reading an Athena query's answer", e))?;
-            let page = out.result_set.and_then(|r| r.rows).unwrap_or_default();
-            // The first row of a SELECT's answer is its header.
-            for row in page.into_iter().skip(usize::from(first)) {
-                let data = row.data.unwrap_or_default();
-                rows.push(
-                    columns
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| cell(c.kind, data.get(i).and_then(|d| d.var_char_value.as_deref())))
-                        .collect(),
+        // The answer is the CSV Athena wrote to the workgroup's results location: read as it
+        // downloads, whatever its size.
+        let location = self
+            .client
+            .get_query_execution()
+            .query_execution_id(&id)
+            .send()
+            .await
+            .map_err(|e| shared::store::sdk_error("asking about an Athena query", e))?
+            .query_execution
+            .and_then(|q| q.result_configuration)
+            .and_then(|r| r.output_location)
+            .ok_or_else(|| Error::internal("reading an Athena answer", "no output location"))?;
+        let (bucket, key) = location
+            .strip_prefix("s3://")
+            .and_then(|rest| rest.split_once('/'))
+            .ok_or_else(|| Error::internal("reading an Athena answer", format!("not an S3 location: {location}")))?;
+        let object = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| shared::store::sdk_error("reading an Athena answer", e))?;
+        let reader = tokio_util::io::SyncIoBridge::new(object.body.into_async_read());
+        let kinds: Vec<ColumnKind> = columns.iter().map(|c| c.kind).collect();
+        let parse = tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            for record in csv.records() {
+                let record = record.map_err(|e| Error::internal("reading an Athena answer", e.to_string()))?;
+                // Athena's CSV writes null as an empty unquoted field, an empty text as "".
+                batch.push(
+                    kinds.iter().enumerate().map(|(i, k)| cell(*k, record.get(i).filter(|v| !v.is_empty()))).collect(),
                 );
+                if batch.len() == BATCH_ROWS && rows.blocking_send(std::mem::take(&mut batch)).is_err() {
+                    return Ok(());
+                }
             }
-            first = false;
-            match out.next_token {
-                Some(next) => token = Some(next),
-                None => break,
+            if !batch.is_empty() {
+                let _ = rows.blocking_send(batch);
             }
-        }
-        Ok(ResultSet { columns: columns.to_vec(), rows })
+            Ok(())
+        });
+        parse.await.map_err(|e| Error::internal("reading an Athena answer", e.to_string()))?
     }
 }
 
 impl LakeEngine for Athena {
-    fn run<'a>(&'a self, token: &'a str, sql: &'a str, params: &'a [Param], columns: &'a [Column]) -> Answer<'a> {
-        Box::pin(self.execute(token, sql, params, columns))
+    fn stream<'a>(
+        &'a self,
+        token: &'a str,
+        sql: &'a str,
+        params: &'a [Param],
+        columns: &'a [Column],
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+    ) -> Answer<'a> {
+        Box::pin(self.execute(token, sql, params, columns, rows))
     }
 }
 

@@ -10,6 +10,7 @@ mod csv_report;
 pub mod failures;
 pub mod lake_answer;
 pub mod lake_engine;
+mod lake_export;
 mod lake_queries;
 mod pdf;
 mod pdf_report;
@@ -264,6 +265,7 @@ pub(crate) async fn view(app: &App, export: ExportRecord, job: Option<&shared::j
         ExportSpec::UserActivity(query) => {
             body["from"] = json!(query.from);
             body["to"] = json!(query.to);
+            body["source"] = json!(query.source);
         }
         ExportSpec::LakeQuery(query) => {
             body["from"] = json!(query.from);

@@ -11,18 +11,18 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_dynamo::AttributeValue;
 use shared::config::{self, ConfigError};
-use shared::export::{ExportRequest, ExportSpec, Format, Report};
+use shared::export::{ExportRequest, ExportSpec, Format, Report, Source};
 use shared::ids::Id;
 use shared::store::exports::{Claim, Outcome};
 use shared::store::{self, DynamoStore, JobStore};
 use shared::user_activity::ActivitySettings;
 use shared::{Error, Result, keys};
 
-use crate::lake_answer;
-use crate::lake_engine::{Athena, LakeEngine};
+use crate::lake_engine::{self, Athena, LakeEngine};
 use crate::report::{self, Context};
 use crate::storage::{self, Bucket, SharedBuffer, Upload};
 use crate::{activity_csv, certificate, coverage_report, csv_report, pdf_report};
+use crate::{lake_answer, lake_export};
 
 /// How long a claim holds an export before another worker may take it over.
 pub const LEASE_SECONDS: i64 = 15 * 60;
@@ -99,6 +99,15 @@ impl Worker {
     async fn generate(&self, planroom: &Id, export_id: &str, spec: &ExportSpec) -> Result<Outcome> {
         match spec {
             ExportSpec::Job(request) => self.generate_with(planroom, export_id, request, None).await,
+            ExportSpec::UserActivity(query) if query.source == Source::Lake => {
+                let engine = self.engine()?;
+                let s3_key = keys::export_object(planroom, export_id, Format::Csv.as_str());
+                let buffer = SharedBuffer::default();
+                let mut upload = Upload::start(&self.bucket, &s3_key, Format::Csv.content_type()).await?;
+                let written =
+                    lake_export::write(engine.as_ref(), planroom, export_id, query, &buffer, &mut upload).await;
+                finish(upload, &buffer, written, export_id, s3_key, None).await
+            }
             ExportSpec::UserActivity(query) => {
                 let s3_key = keys::export_object(planroom, export_id, Format::Csv.as_str());
                 let buffer = SharedBuffer::default();
@@ -107,16 +116,21 @@ impl Worker {
                 finish(upload, &buffer, written, export_id, s3_key, None).await
             }
             ExportSpec::LakeQuery(query) => {
-                let engine = self.engine.as_ref().ok_or_else(|| {
-                    Error::validation("the lake has no query engine here (ATHENA_WORKGROUP is not set)")
-                })?;
+                let engine = self.engine()?;
                 let (sql, params) = query.sql(planroom);
                 let columns = query.columns();
-                let answer = engine.run(export_id, &sql, &params, &columns).await?;
+                let answer = lake_engine::collect(engine.as_ref(), export_id, &sql, &params, &columns).await?;
                 tracing::info!(export_id, rows = answer.rows.len(), "lake query answered");
                 lake_answer::store(&self.bucket, planroom, export_id, &answer).await
             }
         }
+    }
+
+    /// The lake's engine, or why there is none.
+    fn engine(&self) -> Result<&Arc<dyn LakeEngine>> {
+        self.engine
+            .as_ref()
+            .ok_or_else(|| Error::validation("the lake has no query engine here (ATHENA_WORKGROUP is not set)"))
     }
 
     /// Generates a report whose records are made up rather than read (benchmarks): the same

@@ -108,7 +108,7 @@ pub struct LakeQuery {
     /// The order of the answer.
     #[serde(default)]
     pub sort: Vec<SortKey>,
-    /// Rows or groups at most.
+    /// Rows or groups at most; 0 for all (an export of the lake, never a caller's query).
     pub limit: u64,
 }
 
@@ -297,22 +297,27 @@ fn condition(field: Field, value: &Value) -> Result<Condition> {
     }
 }
 
+/// The window `[from, to)` of the lake: instants or dates, `to` after `from`, from 1970, at most
+/// [`MAX_DAYS`] long (each fault a 422).
+pub fn window(from: &str, to: &str) -> Result<(jiff::Timestamp, jiff::Timestamp)> {
+    let instant = |name: &str, text: &str| {
+        time::parse_instant(text.trim())
+            .ok_or_else(|| invalid(format!("{name} must be an RFC 3339 instant or a date (YYYY-MM-DD)")))
+    };
+    let (from, to) = (instant("from", from)?, instant("to", to)?);
+    if to <= from {
+        return Err(invalid("to must be after from"));
+    }
+    if from < jiff::Timestamp::UNIX_EPOCH || to.duration_since(from) > jiff::SignedDuration::from_hours(MAX_DAYS * 24) {
+        return Err(invalid(format!("from and to must be after 1970 and at most {MAX_DAYS} days apart")));
+    }
+    Ok((from, to))
+}
+
 impl QueryInput {
     /// Validates the body (each fault a 422 saying what to change).
     pub fn validate(self) -> Result<LakeQuery> {
-        let instant = |name: &str, text: &str| {
-            time::parse_instant(text.trim())
-                .ok_or_else(|| invalid(format!("{name} must be an RFC 3339 instant or a date (YYYY-MM-DD)")))
-        };
-        let (from, to) = (instant("from", &self.from)?, instant("to", &self.to)?);
-        if to <= from {
-            return Err(invalid("to must be after from"));
-        }
-        if from < jiff::Timestamp::UNIX_EPOCH
-            || to.duration_since(from) > jiff::SignedDuration::from_hours(MAX_DAYS * 24)
-        {
-            return Err(invalid(format!("from and to must be after 1970 and at most {MAX_DAYS} days apart")));
-        }
+        let (from, to) = window(&self.from, &self.to)?;
         let mut filters = Vec::new();
         let mut values = 0;
         for (name, value) in self.filters.unwrap_or_default() {
@@ -429,22 +434,26 @@ impl LakeQuery {
             select.push("count(DISTINCT event_id) AS \"count\"".into());
             select.extend(self.distinct.iter().map(|d| format!("count(DISTINCT {}) AS \"distinct_{d}\"", quoted(d))));
             format!(
-                "SELECT {} FROM {TABLE} WHERE {filtered} GROUP BY {} ORDER BY {order} LIMIT {}",
+                "SELECT {} FROM {TABLE} WHERE {filtered} GROUP BY {} ORDER BY {order}{}",
                 select.join(", "),
                 groups.join(", "),
-                self.limit
+                self.limit_clause()
             )
         } else {
             // Rows keep the newest copy of each event.
             let select: Vec<String> = self.columns().iter().map(|c| quoted(&c.name)).collect();
             format!(
                 "SELECT {} FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY {RECORDED_AT} DESC) \
-                 AS lake_copy FROM {TABLE} WHERE {filtered}) AS rows WHERE lake_copy = 1 ORDER BY {order} LIMIT {}",
+                 AS lake_copy FROM {TABLE} WHERE {filtered}) AS rows WHERE lake_copy = 1 ORDER BY {order}{}",
                 select.join(", "),
-                self.limit
+                self.limit_clause()
             )
         };
         (sql, params)
+    }
+
+    fn limit_clause(&self) -> String {
+        if self.limit == 0 { String::new() } else { format!(" LIMIT {}", self.limit) }
     }
 
     /// The ORDER BY: the caller's keys, then a default that makes the order total enough to be

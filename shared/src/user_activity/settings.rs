@@ -5,8 +5,10 @@ use jiff::Timestamp;
 use super::partition::DEFAULT_SHARDS;
 use crate::config::{self, ConfigError};
 
-/// Days a row is kept when `ACTIVITY_RETENTION_DAYS` does not say otherwise.
-pub const DEFAULT_RETENTION_DAYS: u64 = 400;
+/// Days a row stays in the table (the hot window) when `ACTIVITY_RETENTION_DAYS` does not say
+/// otherwise: longer than the 31-day windows `GET /v1/user-activity` reads; the lake keeps rows
+/// for its own retention.
+pub const DEFAULT_RETENTION_DAYS: u64 = 35;
 /// Most shards a day (each is one Query per day of a window read).
 pub const MAX_SHARDS: u64 = 64;
 
@@ -16,7 +18,7 @@ pub struct ActivitySettings {
     /// Partitions per planroom and UTC day (`ACTIVITY_WRITE_SHARDS`, default 8). Readers read
     /// every shard, so it may be raised on a live table, never lowered.
     pub shards: u32,
-    /// Days until DynamoDB's TTL removes a row (`ACTIVITY_RETENTION_DAYS`, default 400).
+    /// Days until DynamoDB's TTL removes a row (`ACTIVITY_RETENTION_DAYS`, default 35).
     pub retention_days: u64,
 }
 
