@@ -29,6 +29,9 @@ fn cells(i: usize, total: usize) -> Cells {
     let year = SignedDuration::from_hours(365 * 24).as_millis() as i64;
     let at = start + SignedDuration::from_millis(year / total.max(1) as i64 * i as i64);
     let mut row = activity::row(i, total);
+    // Event ids as the service makes them: 32 hex characters, as random as a digest (they are
+    // most of what does not compress).
+    row.insert("event_id".into(), Value::from(format!("{:016x}{:016x}", mix(i as u64), mix(!(i as u64)))));
     let at = shared::time::format(at);
     row.insert("event_date".into(), Value::from(at[..10].to_owned()));
     row.insert("event_timestamp".into(), Value::from(at.clone()));
@@ -39,6 +42,14 @@ fn cells(i: usize, total: usize) -> Cells {
             name => row.get(name).cloned().unwrap_or(Value::Null),
         })
         .collect()
+}
+
+/// SplitMix64's finaliser: a well-spread 64-bit value of `x`.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// `bench lake --rows N`.

@@ -39,7 +39,12 @@ async fn capture(app: &TestApp) -> usize {
     let sign = json!({"events": [{"event_id": "ack-1", "event_type": "Sign", "event_name": "Addendum acknowledged",
         "tool_name": "Bid Management", "job_id": "job-3", "object": {"kind": "addendum", "id": "add-3", "name": "=HYPERLINK(\"x\")"}}]});
     assert_eq!(app.json("POST", "/v1/user-activity", Some(&sam), &sign).await.status, 200);
-    7
+    // A late event (an offline client's, 23 hours old) lands in the day it happened.
+    let late = shared::time::format(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(23));
+    let mut event = view("job-1", "add-5");
+    event["occurred_at"] = json!(late);
+    assert_eq!(app.post_events(&ann, json!([event])).await.status, 200);
+    8
 }
 
 /// Every row of the hot window (`GET /v1/user-activity`) for `query`.
@@ -108,6 +113,10 @@ async fn captured_rows_land_typed_in_their_partitions_and_the_lake_answers_as_th
         assert!(cells[at("is_api")].is_boolean() && cells[at("count")] == 1, "{cells:?}");
     }
     assert!(rows.iter().any(|(k, _)| k.contains(&format!("day={today}"))));
+    let object = at("object_id");
+    let late = rows.iter().find(|(_, c)| c[object] == "add-5").expect("the late event's row");
+    let late_day = &late.1[at("event_timestamp")].as_str().unwrap()[..10];
+    assert!(late.0.contains(&format!("/day={late_day}/")), "{late:?}");
 
     // The same rows, field for field, from the hot window and from the lake.
     let (from, to) = around_now();
@@ -323,6 +332,24 @@ async fn another_planrooms_rows_are_never_reachable_whatever_the_filters_say() {
         }
     }
     assert!(asked >= 20 * hostile.len() / 3);
+    // Nor does SQL get anywhere through names, times, numbers or flags: each is a 422.
+    for text in &hostile {
+        for body in [
+            json!({"from": from, "to": to, "fields": [text]}),
+            json!({"from": from, "to": to, "group_by": [text]}),
+            json!({"from": from, "to": to, "group_by": ["job_id"], "distinct": [text]}),
+            json!({"from": from, "to": to, "sort": text}),
+            json!({"from": text, "to": to}),
+            json!({"from": from, "to": to, "filters": {"event_timestamp": {"from": text}}}),
+            json!({"from": from, "to": to, "filters": {"count": {"to": text}}}),
+            json!({"from": from, "to": to, "filters": {"is_api": [text]}}),
+            json!({"from": from, "to": to, "filters": {"event_type": [text]}}),
+            json!({"from": from, "to": to, "filters": {(*text): ["x"]}}),
+        ] {
+            let answer = app.json("POST", "/v1/user-activity/queries", Some(&app.staff()), &body).await;
+            assert_eq!(answer.status, 422, "{body}: {:?}", answer.body);
+        }
+    }
     // The planroom is not a field a caller may name, in filters, fields, groups or sort.
     for body in [
         json!({"from": from, "to": to, "filters": {"planroom": [other]}}),
