@@ -362,11 +362,11 @@ impl ActivityExport {
         if let Some(filters) = &self.filters {
             body["filters"] = filters.clone();
         }
-        if let Some(fields) = &self.fields {
-            body["fields"] = serde_json::Value::from(fields.clone());
-        }
-        if let Some(group_by) = &self.group_by {
-            body["group_by"] = serde_json::Value::from(group_by.clone());
+        // As from the table, groups take the place of the columns.
+        match (&self.group_by, &self.fields) {
+            (Some(group_by), _) => body["group_by"] = serde_json::Value::from(group_by.clone()),
+            (None, Some(fields)) => body["fields"] = serde_json::Value::from(fields.clone()),
+            (None, None) => {}
         }
         let input: crate::lake::query::QueryInput =
             serde_json::from_value(body).map_err(|e| Error::validation(e.to_string()))?;

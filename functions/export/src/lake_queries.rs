@@ -33,7 +33,7 @@ pub async fn status(app: &App, req: &Request) -> Result<Response<Body>> {
     let not_found = || Error::NotFound("no such query".into());
     caller.require_staff().map_err(|_| not_found())?;
     let id = http::path_id(req, "query_id").map_err(|_| not_found())?;
-    let page: usize = match http::query(req, "page") {
+    let page: usize = match http::typed_query(req, "page") {
         None => 0,
         Some(text) => text.parse().map_err(|_| Error::BadRequest("page must be a whole number from 0".into()))?,
     };

@@ -121,10 +121,12 @@ enum Names {
 }
 
 impl Names {
+    /// The names (an empty one, as in `"a,,b"` or `[]`'s absence of any, is refused by the
+    /// caller as an unknown field).
     fn list(self) -> Vec<String> {
         match self {
             Names::List(names) => names,
-            Names::Text(text) => text.split(',').map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect(),
+            Names::Text(text) => text.split(',').map(|n| n.trim().to_owned()).collect(),
         }
     }
 }
@@ -158,7 +160,11 @@ fn field(name: &str, parameter: &str) -> Result<Field> {
 }
 
 fn names(list: Option<Names>, parameter: &str) -> Result<Vec<String>> {
+    let given = list.is_some();
     let list = list.map(Names::list).unwrap_or_default();
+    if given && list.is_empty() {
+        return Err(invalid(format!("{parameter} names no field; leave it out instead")));
+    }
     let mut seen = Vec::new();
     for name in &list {
         field(name, parameter)?;
@@ -177,7 +183,8 @@ fn text_of(value: &Value, name: &str) -> Result<String> {
         Value::String(_) => {
             Err(invalid(format!("filters.{name}: a value is longer than {MAX_VALUE_CHARS} characters")))
         }
-        Value::Bool(_) | Value::Number(_) => Ok(value.to_string()),
+        Value::Bool(_) => Ok(value.to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(value.to_string()),
         Value::Null => Ok(String::new()),
         _ => Err(invalid(format!("filters.{name} holds a value of no field's type"))),
     }
@@ -237,8 +244,7 @@ fn condition(field: Field, value: &Value) -> Result<Condition> {
     let list = |v: &Value, part: &str| -> Result<Vec<Value>> {
         let items = match v {
             Value::Array(items) if !items.is_empty() => items.clone(),
-            Value::Array(_) => return Err(invalid(format!("filters.{name}.{part} must not be empty"))),
-            other => vec![other.clone()],
+            _ => return Err(invalid(format!("filters.{name}.{part} must be a non-empty array of values"))),
         };
         let mut out: Vec<Value> = Vec::new();
         for item in &items {
@@ -293,7 +299,7 @@ fn condition(field: Field, value: &Value) -> Result<Condition> {
             }
             Ok(out)
         }
-        scalar => Ok(Condition { r#in: list(scalar, "in")?, ..Condition::default() }),
+        _ => Err(invalid(format!("filters.{name} must be an array of values or an object of conditions"))),
     }
 }
 
@@ -355,7 +361,16 @@ impl QueryInput {
             return Err(invalid(format!("limit must be 1 to {MAX_LIMIT}")));
         }
         let output: Vec<String> = query.columns().into_iter().map(|c| c.name).collect();
-        for key in self.sort.map(Names::list).unwrap_or_default() {
+        let keys = match self.sort {
+            Some(Names::Text(text)) if text.chars().count() > 1000 => {
+                return Err(invalid("sort is longer than 1,000 characters"));
+            }
+            Some(Names::List(keys)) if keys.iter().any(|k| k.chars().count() > 64) => {
+                return Err(invalid("sort names a column longer than 64 characters"));
+            }
+            other => other.map(Names::list).unwrap_or_default(),
+        };
+        for key in keys.into_iter().filter(|k| !k.is_empty()) {
             let (column, descending) = match key.strip_prefix('-') {
                 Some(name) => (name.to_owned(), true),
                 None => (key.clone(), false),
@@ -640,6 +655,11 @@ mod tests {
             (json!({"from": "2026-09-01", "to": "2026-10-01", "group_by": ["url"], "sort": "-user_email"}), "sort"),
             (json!({"from": "2026-09-01", "to": "2026-10-01", "limit": 0}), "limit"),
             (json!({"from": "2026-09-01", "to": "2026-10-01", "group_by": ["count"]}), "count"),
+            (json!({"from": "2026-09-01", "to": "2026-10-01", "fields": []}), "names no field"),
+            (json!({"from": "2026-09-01", "to": "2026-10-01", "fields": "url,"}), "\"\""),
+            (json!({"from": "2026-09-01", "to": "2026-10-01", "filters": {"url": "x"}}), "array of values"),
+            (json!({"from": "2026-09-01", "to": "2026-10-01", "filters": {"url": {"in": "x"}}}), "non-empty array"),
+            (json!({"from": "2026-09-01", "to": "2026-10-01", "filters": {"url": [1.5]}}), "no field's type"),
         ] {
             match query(body.clone()) {
                 Err(Error::Validation(message)) => assert!(message.contains(says), "{body}: {message}"),
