@@ -1,13 +1,13 @@
 //! The lake function: keeps the User Activity lake ([`shared::lake`]) filled, one Lambda for two
 //! event sources.
 //!
-//! - **Ingest** (the table's stream, inserts and changes of dataset rows, batched by the event
-//!   source for up to five minutes): one Parquet file per planroom and day of the batch, named by
+//! - **Ingest** (the table's stream, inserts of dataset rows, batched by the event source for up
+//!   to five minutes): one Parquet file per planroom and day of the batch, named by
 //!   the event ids it holds, so a replayed batch rewrites its own files; then the day is noted
 //!   for compaction. A late row lands in the day of its `event_timestamp`.
-//! - **Compact** (a daily schedule): each closed day noted since is rewritten as one file (a new
-//!   file per 100,000-row group is not needed: row groups hold that), each event once (the
-//!   newest copy), and the files it replaced are deleted.
+//! - **Compact** (a daily schedule): each closed day noted since is rewritten as one file (in
+//!   row groups of 100,000 rows), each event once (the newest copy), and the files it replaced
+//!   are deleted.
 
 pub mod compact;
 pub mod ingest;
