@@ -343,14 +343,19 @@ impl ActivityExportInput {
         if let Some(group_by) = &group_by {
             Grouping::parse(group_by).map_err(as_422)?;
         }
-        Ok(ActivityExport {
+        let export = ActivityExport {
             source,
             from: crate::time::format(from),
             to: crate::time::format(to),
             filters: self.filters.filter(|f| f.as_object().is_some_and(|o| !o.is_empty())),
             fields,
             group_by,
-        })
+        };
+        // The lake's own limits (values' lengths and number) are a 422 now, not a failed export.
+        if source == Source::Lake {
+            export.lake_query()?;
+        }
+        Ok(export)
     }
 }
 

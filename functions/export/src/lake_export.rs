@@ -1,7 +1,8 @@
 //! A User Activity export read from the lake (`"source": "lake"`): the export's selection as a
 //! lake query without a limit, its rows streamed from the engine in batches into the CSV's
-//! multipart upload, so neither memory nor the row count bounds it; only the engine's time
-//! (Athena's, not the worker's) and the workgroup's bytes-scanned limit do.
+//! multipart upload, so neither memory nor the row count bounds it: what bounds it is the
+//! worker's 15 minutes for Athena's run and the download of its answer (S3 to S3, gigabytes a
+//! minute) and the workgroup's bytes-scanned limit.
 
 use shared::export::ActivityExport;
 use shared::ids::Id;

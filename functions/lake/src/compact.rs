@@ -29,11 +29,24 @@ pub struct Compacted {
 pub async fn closed_days(app: &App, now: jiff::Timestamp) -> Result<Compacted> {
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string();
     let mut report = Compacted::default();
+    let mut failed = 0;
     for day in app.store.dirty_lake_days().await?.into_iter().filter(|d| d.day < today) {
-        let (files, rows) = day_of(app, &day).await?;
-        report.days += 1;
-        report.files_before += files;
-        report.rows += rows;
+        // A day that cannot be compacted (a file that cannot be read) stays noted and holds up
+        // no other day.
+        match day_of(app, &day).await {
+            Ok((files, rows)) => {
+                report.days += 1;
+                report.files_before += files;
+                report.rows += rows;
+            }
+            Err(err) => {
+                failed += 1;
+                tracing::error!(planroom = %day.planroom, day = day.day, error = %err.chain(), "a lake day could not be compacted");
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(shared::Error::internal("compacting the lake", format!("{failed} days could not be compacted")));
     }
     Ok(report)
 }

@@ -20,10 +20,11 @@ use crate::user_activity::select::value_of;
 use crate::user_activity::{Field, FieldKind};
 use crate::{Error, Result, time};
 
-/// Rows or groups a query answers at most.
-pub const MAX_LIMIT: u64 = 1_000_000;
+/// Rows or groups a query answers at most (its answer is held in the worker's memory; any
+/// number of rows goes to a CSV with an export of the lake, streamed).
+pub const MAX_LIMIT: u64 = 100_000;
 /// Rows or groups a query answers when it does not say.
-pub const DEFAULT_LIMIT: u64 = 100_000;
+pub const DEFAULT_LIMIT: u64 = 10_000;
 /// Longest window, in days (ten years: the lake's longest retention).
 pub const MAX_DAYS: i64 = 3660;
 /// Values a query may send in all (Athena takes a statement of at most 256 KB).
@@ -477,7 +478,9 @@ impl LakeQuery {
         let mut keys: Vec<String> = self
             .sort
             .iter()
-            .map(|k| format!("{} {}", quoted(&k.column), if k.descending { "DESC" } else { "ASC" }))
+            // Nulls last either way, as Athena orders them (DataFusion would put them first
+            // when descending).
+            .map(|k| format!("{} {} NULLS LAST", quoted(&k.column), if k.descending { "DESC" } else { "ASC" }))
             .collect();
         if self.grouped() {
             keys.push("\"count\" DESC".into());
@@ -672,7 +675,7 @@ mod tests {
         let (sql, params) = ok.sql(&Id::parse("planroom", "p").unwrap());
         assert!(
             sql.ends_with(
-                "ORDER BY \"count\" DESC, \"user_email\" ASC, event_timestamp DESC, event_id ASC LIMIT 100000"
+                "ORDER BY \"count\" DESC NULLS LAST, \"user_email\" ASC NULLS LAST, event_timestamp DESC, event_id ASC LIMIT 10000"
             ),
             "{sql}"
         );
