@@ -191,17 +191,27 @@ fn for_the_lake(record: &Record) -> bool {
 
 /// Hands one batch to the lake's ingest as Lambda would: again, whole, when it fails.
 pub async fn lake_batch(lake: &lake::App, batch: &[&Record], arn: &str) {
-    let records: Vec<Value> = batch.iter().map(|r| lambda_record(r, arn)).collect();
+    let event = json!({ "Records": batch.iter().map(|r| lambda_record(r, arn)).collect::<Vec<_>>() });
+    again_when_failed("the lake", batch.len(), || lake::handle(lake, event.clone())).await;
+}
+
+/// Delivers a batch of `records` records to `consumer` as Lambda does: again, whole, after a
+/// growing pause, up to the template's `MaximumRetryAttempts`.
+async fn again_when_failed<F, Fut, T, E>(consumer: &str, records: usize, mut deliver: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
     for attempt in 0..=MAX_RETRIES {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
         }
-        if lake::handle(lake, json!({ "Records": records })).await.is_ok() {
+        if deliver().await.is_ok() {
             return;
         }
-        tracing::warn!(attempt, records = batch.len(), "the lake failed a batch; delivering it again");
+        tracing::warn!(attempt, records, consumer, "a consumer failed a batch; delivering it again");
     }
-    tracing::error!(records = batch.len(), "the lake failed a batch on every attempt");
+    tracing::error!(records, consumer, "a consumer failed a batch on every attempt");
 }
 
 /// The lake's daily schedule, locally every `every`: compacts the closed days.
@@ -217,17 +227,8 @@ pub async fn compact_every(lake: &lake::App, every: Duration) {
 
 /// Hands one batch to the webhook outbox as Lambda would: again, whole, when it fails.
 async fn outbox_batch(hooks: &webhooks::App, batch: &[&Record], arn: &str) {
-    let records: Vec<Value> = batch.iter().map(|r| lambda_record(r, arn)).collect();
-    for attempt in 0..=MAX_RETRIES {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-        }
-        if webhooks::handle(hooks, json!({ "Records": records })).await.is_ok() {
-            return;
-        }
-        tracing::warn!(attempt, records = batch.len(), "the webhook outbox failed a batch; delivering it again");
-    }
-    tracing::error!(records = batch.len(), "the webhook outbox failed a batch on every attempt");
+    let event = json!({ "Records": batch.iter().map(|r| lambda_record(r, arn)).collect::<Vec<_>>() });
+    again_when_failed("the webhook outbox", batch.len(), || webhooks::handle(hooks, event.clone())).await;
 }
 
 /// Hands one batch to the judge as Lambda would: the whole batch again when it fails, up to the

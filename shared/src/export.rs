@@ -290,22 +290,7 @@ pub struct ActivityExport {
     pub group_by: Option<String>,
 }
 
-/// Field names as a list or as one comma-separated text.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Names {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl Names {
-    fn joined(self) -> String {
-        match self {
-            Names::List(names) => names.join(","),
-            Names::Text(text) => text,
-        }
-    }
-}
+use crate::lake::query::Names;
 
 /// The body of `POST /v1/user-activity/exports`.
 #[derive(Debug, Deserialize)]

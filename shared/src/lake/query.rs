@@ -113,15 +113,24 @@ pub struct LakeQuery {
     pub limit: u64,
 }
 
-/// Field names as a list or one comma-separated text.
+/// Field names as a list or one comma-separated text (the bodies of lake queries and of
+/// User Activity exports).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum Names {
+pub enum Names {
     List(Vec<String>),
     Text(String),
 }
 
 impl Names {
+    /// The names as one comma-separated text.
+    pub fn joined(self) -> String {
+        match self {
+            Names::List(names) => names.join(","),
+            Names::Text(text) => text,
+        }
+    }
+
     /// The names (an empty one, as in `"a,,b"` or `[]`'s absence of any, is refused by the
     /// caller as an unknown field).
     fn list(self) -> Vec<String> {
