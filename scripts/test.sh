@@ -12,6 +12,13 @@ mkdir -p .local && rm -f "$STAND_IN_CALL_LOG"
 # Each end-to-end test makes a table of its own.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 export BUCKET_NAME=planroom-activity-test-exports S3_FORCE_PATH_STYLE=true
+# On CI (a fresh clone on a disk of unknown size, `CI` set by .ci/run) nothing is kept for a next
+# run: no incremental state (2 GB), no pip cache, and the debug build goes before the release build.
+if [ -n "${CI:-}" ]; then
+  export CARGO_INCREMENTAL=0 PIP_NO_CACHE_DIR=1
+fi
+disk() { echo "disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free, target $(du -sh target 2>/dev/null | cut -f1)"; }
+disk
 scripts/install-tools.sh
 scripts/aws-local.sh start
 trap 'scripts/aws-local.sh stop' EXIT
@@ -35,9 +42,16 @@ echo "== schemathesis against the dev server: every check, two seeds"
 for seed in 424242 20261125; do
   SCHEMATHESIS_SEED="$seed" scripts/schemathesis.sh
 done
+if [ -n "${CI:-}" ]; then
+  disk
+  echo "== CI: the debug build has served its last test; its room goes to SAM and the release build"
+  rm -rf target/debug
+fi
+disk
 echo "== sam validate --lint"
 scripts/sam.sh validate
 echo "== sam build (cargo-lambda, arm64; the longest step: ~8 minutes clean on 2 cores)"
 scripts/sam.sh build
 echo "== deploy rehearsal: the README's sam deploy against the stand-in, then what AWS would check (bootstraps, resources, every recorded call against its function's role)"
 scripts/deploy-rehearsal.sh
+disk

@@ -65,6 +65,7 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils) runs");
+    std::fs::remove_dir_all(&dir).unwrap();
     assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
