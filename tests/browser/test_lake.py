@@ -1,10 +1,12 @@
 """The lake read by engines that share no code with ours: rows captured through the API are read
 back from the local bucket with Apache Arrow (types and Hive partitions) and queried with DuckDB,
-whose answer must equal the service's own `POST /v1/user-activity/queries`."""
+whose answer must equal the service's own `POST /v1/user-activity/queries`; and staff asking the
+same in the web client's dataset page (`#/dataset`)."""
 
 import os
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -13,6 +15,9 @@ import boto3
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from playwright.sync_api import expect
+
+from conftest import shot
 
 BUCKET = "planroom-activity-exports-browser"
 PREFIX = "lake/user_activity/planroom=demo/"
@@ -126,3 +131,126 @@ def test_rows_in_the_lake_read_back_typed_and_partitioned_by_arrow_and_duckdb(se
     assert ours == set(theirs), (ours, theirs)
     assert Counter(e for _, e, _ in theirs) == Counter({"View": 3, "Download": 1})
     assert sum(n for *_, n in theirs) == 6
+
+
+def captured_job(server, views, downloads):
+    """A job of its own with `views` views and `downloads` downloads of one customer, in the lake."""
+    job = f"lake-{uuid.uuid4().hex[:10]}"
+    status, _, _ = server.api.call(
+        "PUT", f"/v1/jobs/{job}", server.staff,
+        {"name": "Lake Library", "number": "24-018", "company_id": "acme", "company_name": "ACME Construction",
+         "time_zone": "America/Chicago"},
+    )
+    assert status in (200, 201)
+    events = [{"job_id": job, "activity": "view", "object": {"kind": "file", "id": f"f-{i}", "name": f"Addendum {i}.pdf"}}
+              for i in range(views)]
+    events += [{"job_id": job, "activity": "download", "object": {"kind": "file", "id": f"f-{i}", "name": f"Addendum {i}.pdf"}}
+               for i in range(downloads)]
+    status, body, _ = server.api.call("POST", "/v1/events", server.customer, {"events": events})
+    assert status == 200, body
+    return job
+
+
+def rows_written_by_arrow(job, count):
+    """`count` copies of one of `job`'s rows in a new job, written to the lake as one Parquet file
+    by pyarrow with the schema of the lake's own files: the new job's id."""
+    many = f"arrow-{uuid.uuid4().hex[:10]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = lake_files(Path(tmp))
+        for key in keys:
+            table = pq.read_table(Path(tmp) / key)
+            rows = table.filter(pa.compute.equal(table["job_id"], job)).to_pylist()
+            if rows:
+                break
+        else:
+            raise AssertionError(f"no row of {job} in the lake")
+    copies = [{**rows[0], "job_id": many, "event_id": f"{many}-{i}", "object_id": f"f-{i}", "event_type": "View"}
+              for i in range(count)]
+    body = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(copies, schema=table.schema), body, compression="zstd")
+    day = key.split("/day=")[1][:10]
+    s3().put_object(Bucket=BUCKET, Key=f"{PREFIX}day={day}/ingest-{uuid.uuid4().hex}.parquet", Body=body.getvalue().to_pybytes())
+    return many
+
+
+def test_staff_group_the_dataset_in_the_web_client_page_through_it_and_get_its_csv(server, page):
+    job = captured_job(server, views=4, downloads=2)
+    window = {"from": time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400)),
+              "to": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 2 * 86400))}
+    # The rows reach the lake from the table's stream, a moment after the capture.
+    for _ in range(150):
+        mine = ask(server, {**window, "filters": {"job_id": [job]}, "fields": ["event_id"]})
+        if mine["rows"] >= 7:  # the staff's registration of the job is a row too
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the rows never reached the lake")
+
+    page.goto(server.base + "/ui/")
+    page.get_by_test_id("sign-in-staff").click()
+    page.get_by_test_id("open-dataset").click()
+    expect(page.get_by_test_id("dataset-form")).to_be_visible()
+    page.get_by_test_id("dataset-from").fill(window["from"])
+    page.get_by_test_id("dataset-to").fill(window["to"])
+    page.get_by_test_id("dataset-groupBy").fill("event_type, user_email")
+    page.get_by_test_id("dataset-distinct").fill("object_id")
+    page.get_by_test_id("dataset-sort").fill("-count")
+    page.get_by_test_id("dataset-filters").fill(
+        '{"job_id": ["%s"], "object_name": {"contains": "ADDENDUM"}, "event_type": {"not": ["Upload"]}}' % job)
+    page.get_by_test_id("dataset-run").click()
+    table = page.get_by_test_id("dataset-table")
+    expect(table).to_be_visible()
+    shot(page, "dataset-groups")
+    head = table.locator("thead th").all_inner_texts()
+    assert head == ["event_type", "user_email", "count", "distinct_object_id"]
+    shown = [tuple(row.locator("td").all_inner_texts()) for row in table.locator("tbody tr").all()]
+    answer = ask(server, {**window, "group_by": ["event_type", "user_email"], "distinct": ["object_id"], "sort": "-count",
+                          "filters": {"job_id": [job], "object_name": {"contains": "ADDENDUM"}, "event_type": {"not": ["Upload"]}}})
+    expected = [(g["event_type"], g["user_email"], str(g["count"]), str(g["distinct_object_id"])) for g in answer["items"]]
+    assert shown == expected
+    assert shown == [("View", "bidder@acme.test", "4", "4"), ("Download", "bidder@acme.test", "2", "2")]
+    expect(page.get_by_test_id("dataset-rows")).to_have_text("2")
+    csv_url = page.get_by_test_id("dataset-csv").get_attribute("href")
+    with urllib.request.urlopen(csv_url, timeout=20) as res:
+        lines = res.read().decode().splitlines()
+    assert lines[0] == "event_type,user_email,count,distinct_object_id"
+    assert sorted(lines[1:]) == sorted(",".join(row) for row in expected)
+
+    # Rows, a page at a time (1,000 a page): 1,001 rows make two pages — written into the lake by
+    # Arrow, as another writer would, from one of the job's rows.
+    many = rows_written_by_arrow(job, 1001)
+    page.get_by_test_id("dataset-groupBy").fill("")
+    page.get_by_test_id("dataset-distinct").fill("")
+    page.get_by_test_id("dataset-sort").fill("object_id")
+    page.get_by_test_id("dataset-fields").fill("object_id, event_type")
+    page.get_by_test_id("dataset-filters").fill('{"job_id": ["%s"], "event_type": ["View"]}' % many)
+    page.get_by_test_id("dataset-run").click()
+    expect(page.get_by_test_id("dataset-page")).to_have_text("Page 1 of 2")
+    expect(page.get_by_test_id("dataset-rows")).to_have_text("1001")
+    first = table.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert first == ["f-0", "View"]
+    page.get_by_test_id("dataset-next").click()
+    expect(page.get_by_test_id("dataset-page")).to_have_text("Page 2 of 2")
+    assert table.locator("tbody tr").count() == 1
+    assert table.locator("tbody tr").first.locator("td").all_inner_texts() == ["f-999", "View"]
+    expect(page.get_by_test_id("dataset-next")).to_be_disabled()
+
+    # What to change, from the page and from the service, is said; nothing is asked twice.
+    page.get_by_test_id("dataset-filters").fill('{"job_id": ')
+    page.get_by_test_id("dataset-run").click()
+    expect(page.get_by_test_id("dataset-problem")).to_contain_text("not JSON")
+    page.get_by_test_id("dataset-filters").fill("")
+    page.get_by_test_id("dataset-groupBy").fill("planroom")
+    page.get_by_test_id("dataset-run").click()
+    expect(page.get_by_test_id("error")).to_contain_text("HTTP 422")
+    assert page.console.app_errors(expected_statuses=(422,)) == []
+
+
+def test_a_customer_is_not_offered_the_dataset_and_is_refused_it(server, page):
+    page.goto(server.base + "/ui/")
+    page.get_by_test_id("sign-in-customer").click()
+    expect(page.get_by_test_id("open-job")).to_be_visible()
+    assert page.get_by_test_id("open-dataset").count() == 0
+    page.goto(server.base + "/ui/#/dataset")
+    page.get_by_test_id("dataset-run").click()
+    expect(page.get_by_test_id("error")).to_contain_text("Not allowed")

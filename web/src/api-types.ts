@@ -21,3 +21,5 @@ export type CoverageRow = Coverage['rows'][number];
 export type CoverageCell = Schemas['CoverageCell'];
 export type CoverageStep = CoverageCell['step'];
 export type ReminderCreated = Schemas['ReminderCreated'];
+export type LakeQueryInput = Schemas['LakeQueryInput'];
+export type LakeQueryStatus = Schemas['LakeQueryStatus'];

@@ -6,6 +6,7 @@ import { CONFIG_URL, loadConfig, type AppConfig } from './config';
 import type { Host, View } from './host';
 import { parseRoute, type Route } from './router';
 import './styles.css';
+import { DatasetView } from './views/dataset';
 import { FileView } from './views/file';
 import { HomeView } from './views/home';
 import { IndividualView } from './views/individual';
@@ -76,6 +77,8 @@ class App implements Host {
     if (route.name === 'not-found') return new NotFoundView();
     if (this.auth.token === null) return new SignInRequiredView(this);
     switch (route.name) {
+      case 'dataset':
+        return new DatasetView(this);
       case 'job':
         return new JobView(this, route.jobId, route.tab);
       case 'individual':

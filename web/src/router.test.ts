@@ -5,6 +5,8 @@ describe('parseRoute', () => {
   it('reads every route', () => {
     expect(parseRoute('')).toEqual({ name: 'home' });
     expect(parseRoute('#/')).toEqual({ name: 'home' });
+    expect(parseRoute('#/dataset')).toEqual({ name: 'dataset' });
+    expect(parseRoute(href.dataset())).toEqual({ name: 'dataset' });
     expect(parseRoute('#/jobs/job-demo')).toEqual({ name: 'job', jobId: 'job-demo', tab: 'coverage' });
     expect(parseRoute('#/jobs/job-demo/activity')).toEqual({ name: 'job', jobId: 'job-demo', tab: 'activity' });
     expect(parseRoute('#/jobs/j/individuals/abc')).toEqual({ name: 'individual', jobId: 'j', individualId: 'abc' });
@@ -19,7 +21,7 @@ describe('parseRoute', () => {
   });
 
   it('answers not-found for anything else', () => {
-    for (const hash of ['#/jobs', '#/jobs/j/files', '#/jobs/j/other/x', '#/nope', '#/jobs/%E0%A4%A', '#/jobs/j/files/f/g', '#/jobs/j/activity/x']) {
+    for (const hash of ['#/jobs', '#/jobs/j/files', '#/jobs/j/other/x', '#/nope', '#/jobs/%E0%A4%A', '#/jobs/j/files/f/g', '#/jobs/j/activity/x', '#/dataset/x']) {
       expect(parseRoute(hash).name, hash).toBe('not-found');
     }
   });

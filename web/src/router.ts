@@ -5,6 +5,7 @@ export type JobTab = 'coverage' | 'activity';
 
 export type Route =
   | { name: 'home' }
+  | { name: 'dataset' }
   | { name: 'job'; jobId: string; tab: JobTab }
   | { name: 'individual'; jobId: string; individualId: string }
   | { name: 'file'; jobId: string; fileId: string }
@@ -12,11 +13,13 @@ export type Route =
 
 /**
  * Parses `#/` (the jobs), `#/jobs/{job}` (its coverage), `#/jobs/{job}/activity`,
- * `#/jobs/{job}/individuals/{id}` and `#/jobs/{job}/files/{id}`.
+ * `#/jobs/{job}/individuals/{id}`, `#/jobs/{job}/files/{id}` and `#/dataset` (the User
+ * Activity dataset over any window).
  */
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/^\/+|\/+$/g, '');
   if (path === '') return { name: 'home' };
+  if (path === 'dataset') return { name: 'dataset' };
   const segments = path.split('/').map(decodeSegment);
   if (segments.some((s) => s === null || s === '')) return { name: 'not-found', hash };
   const [first, jobId, kind, id, ...rest] = segments as string[];
@@ -41,6 +44,7 @@ const enc = encodeURIComponent;
 
 export const href = {
   home: (): string => '#/',
+  dataset: (): string => '#/dataset',
   job: (jobId: string): string => `#/jobs/${enc(jobId)}`,
   activity: (jobId: string): string => `#/jobs/${enc(jobId)}/activity`,
   individual: (jobId: string, individualId: string): string => `#/jobs/${enc(jobId)}/individuals/${enc(individualId)}`,

@@ -38,6 +38,12 @@ export class HomeView implements View {
       <p class="lead">Who viewed, downloaded or ordered a job's bid documents, and when they first did.</p>
       ${signedIn ? nothing : html`<p class="note">Sign in (top of the page) to see a job's activity.</p>`}
       ${signedIn && this.jobs ? this.jobs.render() : nothing}
+      ${signedIn && this.host.auth.isStaff
+        ? html`<p>
+            <a href=${href.dataset()} data-testid="open-dataset">Query the User Activity dataset</a>
+            <span class="muted">— every job, any window: counts per company, per week, per file…</span>
+          </p>`
+        : nothing}
 
       <section aria-labelledby="open-heading">
         <h2 id="open-heading">Open a job by id</h2>
