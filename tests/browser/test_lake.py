@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from playwright.sync_api import expect
 
-from conftest import shot
+from conftest import ROOT, shot
 
 BUCKET = "planroom-activity-exports-browser"
 PREFIX = "lake/user_activity/planroom=demo/"
@@ -201,6 +201,7 @@ def test_staff_group_the_dataset_in_the_web_client_page_through_it_and_get_its_c
     table = page.get_by_test_id("dataset-table")
     expect(table).to_be_visible()
     shot(page, "dataset-groups")
+    page.screenshot(path=str(ROOT / "docs" / "dataset.png"), full_page=True)
     head = table.locator("thead th").all_inner_texts()
     assert head == ["event_type", "user_email", "count", "distinct_object_id"]
     shown = [tuple(row.locator("td").all_inner_texts()) for row in table.locator("tbody tr").all()]
