@@ -310,7 +310,7 @@ fn too_old(record: &Record) -> bool {
 }
 
 /// The record as Lambda's DynamoDB event carries it.
-fn lambda_record(record: &Record, arn: &str) -> Value {
+pub fn lambda_record(record: &Record, arn: &str) -> Value {
     let change = record.dynamodb.as_ref();
     let image = |i: Option<&HashMap<String, AttributeValue>>| {
         Value::Object(i.into_iter().flatten().map(|(k, v)| (k.clone(), attribute(v))).collect())

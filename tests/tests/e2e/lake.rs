@@ -425,11 +425,21 @@ async fn a_replayed_stream_and_a_compaction_count_nothing_twice() {
     let ours = json!({"from": from, "to": to, "fields": ["event_id"], "filters": {"job_id": {"not": [null]}}});
     let before = app.ask_lake(&ours).await;
     assert_eq!(before["rows"], n);
+    // The query's own row (staff asked for it) lands too, before the stream is read.
+    landed(&app, n + 1).await;
     // The whole stream delivered again, then its first half once more in other batches.
     let lake = app.lake().await;
     let (arn, records) = stream(&app).await;
     let all: Vec<&Record> = records.iter().collect();
     devserver::stream::lake_batch(&lake, &all, &arn).await;
+    // Lambda's retry of a failed batch is the same batch: it rewrites the same files, with the
+    // same rows (the event source is not bisected).
+    let (keys_once, rows_once) = lake_files(&app, &app.planroom).await;
+    let again = json!({"Records": all.iter().map(|r| devserver::stream::lambda_record(r, &arn)).collect::<Vec<_>>()});
+    lake::handle(&lake, again).await.unwrap();
+    let (keys_twice, rows_twice) = lake_files(&app, &app.planroom).await;
+    assert_eq!(keys_twice, keys_once, "a retried batch writes no new file");
+    assert_eq!(rows_twice, rows_once, "a retried batch writes no row twice");
     for pair in all[..all.len() / 2].chunks(2) {
         devserver::stream::lake_batch(&lake, pair, &arn).await;
     }
@@ -459,6 +469,44 @@ async fn a_replayed_stream_and_a_compaction_count_nothing_twice() {
     assert_eq!(ids.len(), rows.len(), "each event once in the compacted files");
     let compacted = app.ask_lake(&ours).await;
     assert_eq!(by_id(compacted["items"].as_array().unwrap()), by_id(before["items"].as_array().unwrap()));
+}
+
+#[tokio::test]
+async fn odd_records_never_fail_a_batch_so_its_retry_is_the_same_batch() {
+    let app = TestApp::spawn().await;
+    let n = capture(&app).await;
+    landed(&app, n).await;
+    let lake = app.lake().await;
+    let (arn, records) = stream(&app).await;
+    let row = records
+        .iter()
+        .map(|r| devserver::stream::lambda_record(r, &arn))
+        .find(|r| r["eventName"] == "INSERT" && r["dynamodb"]["NewImage"]["type"]["S"] == "user_activity")
+        .expect("a dataset row on the stream");
+    let odd = |id: &str, change: &dyn Fn(&mut Value)| {
+        let mut record = row.clone();
+        record["dynamodb"]["NewImage"]["event_id"] = json!({"S": id});
+        change(&mut record["dynamodb"]["NewImage"]);
+        record
+    };
+    let batch = json!({"Records": [
+        // No time: left out. A count that is text and a flag that is a number: written as missing.
+        odd("odd-no-time", &|image| { image.as_object_mut().unwrap().remove("event_timestamp"); }),
+        odd("odd-types", &|image| { image["count"] = json!({"S": "many"}); image["is_api"] = json!({"N": "1"}); }),
+        // Not the table's key shape: left out.
+        odd("odd-key", &|image| { image["pk"] = json!({"S": "elsewhere"}); }),
+        row.clone(),
+    ]});
+    lake::handle(&lake, batch).await.expect("odd records fail no batch");
+    let (_, rows) = lake_files(&app, &app.planroom).await;
+    let ids: BTreeSet<&str> = rows.iter().filter_map(|(_, c)| c[0].as_str()).collect();
+    assert!(!ids.contains("odd-no-time") && !ids.contains("odd-key"), "{ids:?}");
+    let table = columns::table();
+    let at = |name: &str| table.iter().position(|c| c.name == name).unwrap();
+    let typed =
+        rows.iter().find(|(_, c)| c[0] == "odd-types").map(|(_, c)| c).expect("the row with odd cells is written");
+    assert_eq!((&typed[at("count")], &typed[at("is_api")]), (&Value::Null, &Value::Null));
+    assert_eq!(typed[at("event_type")], row["dynamodb"]["NewImage"]["event_type"]["S"]);
 }
 
 #[tokio::test]
