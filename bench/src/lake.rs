@@ -3,7 +3,8 @@
 //! engine (DataFusion, as the dev server runs lake queries). Prints the Parquet bytes per row of
 //! a compacted day and of a stream batch, the rows per second the writer encodes and the rows
 //! per second written through the stand-in's S3, and the grouping's time and the process's peak
-//! memory (run each size in a process of its own).
+//! memory (run each size in a process of its own). `bench lake-compact --rows N`: one busy day
+//! compacted by the lake function (time, peak memory).
 
 use std::time::Instant;
 
@@ -143,5 +144,57 @@ pub async fn run(sdk: &shared::store::SdkConfig, total: usize) -> Fallible {
         rss_before / 1024,
         peak_rss_kib() / 1024
     );
+    Ok(())
+}
+
+/// One busy day compacted (`bench lake-compact --rows N`): N rows of one planroom's day written
+/// as the stream leaves them (files of 10,000 rows, a tenth of the rows twice, in other files, as
+/// a replay in other batches leaves them), then compacted by the lake function's own code against
+/// the stand-in: its time and the process's peak memory (run each size in a process of its own).
+pub async fn compact(sdk: &shared::store::SdkConfig, store: &shared::store::DynamoStore, total: usize) -> Fallible {
+    let planroom = Id::parse("planroom", PLANROOM)?;
+    let table = columns::table();
+    let bucket = lake::LakeBucket::new(sdk, BUCKET.into(), true);
+    let _ = bucket.client().create_bucket().bucket(BUCKET).send().await;
+    let app = lake::App { store: store.clone(), bucket: bucket.clone() };
+    let day = "2026-06-15";
+    let prefix = layout::day_prefix(&planroom, day);
+    let old = bucket.keys(&prefix).await.map_err(|e| e.chain())?;
+    bucket.delete(&old).await.map_err(|e| e.chain())?;
+    // Rows of that one day (the year's mix, its instants moved into the day).
+    let midnight: Timestamp = format!("{day}T00:00:00Z").parse()?;
+    let row = |i: usize| -> Cells {
+        let mut cells = cells(i, total);
+        let second = (i * 86_400 / total.max(1)) as i64;
+        let at = midnight + SignedDuration::from_secs(second);
+        cells[1] = Value::from(shared::time::format(at));
+        cells[2] = Value::from(day);
+        cells
+    };
+    let mut files = 0;
+    let copies = total / 10;
+    for start in (0..total + copies).step_by(10_000) {
+        // The copies: rows 0.. again, after the originals.
+        let rows: Vec<Cells> = (start..(start + 10_000).min(total + copies)).map(|i| row(i % total)).collect();
+        let ids: Vec<String> = rows.iter().filter_map(|r| r[0].as_str()).map(|id| format!("{id}@{start}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let key = layout::file_key(&planroom, day, FileKind::Ingest, &ids);
+        bucket.put(&key, parquet_rows::write(&table, &rows).map_err(|e| e.chain())?).await.map_err(|e| e.chain())?;
+        files += 1;
+    }
+    let noted = shared::store::lake::DirtyDay { planroom: planroom.clone(), day: day.into(), written_at: 0 };
+    let rss_before = peak_rss_kib();
+    let started = Instant::now();
+    let (before, kept) = lake::compact::day_of(&app, &noted).await.map_err(|e| e.chain())?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "lake-compact rows={total} copies={copies} files_before={before} (written {files}) rows_after={kept} seconds={seconds:.2} rows_per_second={:.0} peak_rss_mib_before={} peak_rss_mib={}",
+        (total + copies) as f64 / seconds,
+        rss_before / 1024,
+        peak_rss_kib() / 1024
+    );
+    if kept != total {
+        return Err(format!("compaction kept {kept} rows of {total}").into());
+    }
     Ok(())
 }

@@ -18,7 +18,9 @@
 //! - `load-activity --rows N`, `activity-cost --rows N`, `activity-export`: the User Activity
 //!   dataset's 31-day window of N rows, what its reads cost, and its CSV export;
 //! - `lake --rows N`: a year of N User Activity rows as the lake holds them: Parquet bytes per
-//!   row, rows per second written, and a grouping on the local engine (time, peak memory).
+//!   row, rows per second written, and a grouping on the local engine (time, peak memory);
+//! - `lake-compact --rows N`: one day of N rows (and a tenth again as copies) compacted by the
+//!   lake function (time, peak memory).
 
 mod activity;
 mod cost;
@@ -87,6 +89,7 @@ async fn main() -> Fallible {
         Some("list") => list(&sdk, &store, &counter, &job).await,
         Some("export") => export(&sdk, &store, &job, flag("--format").as_deref() == Some("pdf")).await,
         Some("lake") => lake::run(&sdk, number("--rows", 1_000_000)).await,
+        Some("lake-compact") => lake::compact(&sdk, &store, number("--rows", 1_000_000)).await,
         Some("load-activity") => activity::load(&store, number("--rows", 1_000_000)).await,
         Some("activity-cost") => activity::cost(&store, &counter, number("--rows", 1_000_000)).await,
         Some("activity-export") => activity::export(&sdk, &store).await,

@@ -53,6 +53,25 @@ pub async fn closed_days(app: &App, now: jiff::Timestamp) -> Result<Compacted> {
 
 /// Compacts one day: `(files before, rows after)`.
 pub async fn day_of(app: &App, day: &DirtyDay) -> Result<(usize, usize)> {
+    day_in_groups_of(app, day, parquet_rows::ROW_GROUP).await
+}
+
+/// Where the kept copy of an event is, and what orders it.
+struct Kept {
+    /// `recorded_at` (the newest copy wins).
+    recorded: String,
+    /// `event_timestamp` (the day file's order).
+    at: String,
+    /// The file it is in (by its place in the day's listing) and its row there.
+    file: usize,
+    row: usize,
+}
+
+/// Compacts one day, holding at most `group` decoded rows at once: the files' compressed bytes
+/// and, per event, where its newest copy is (about 150 bytes) are all it keeps of the day. The
+/// first pass finds each event's newest copy; the second writes them in time order, a row group
+/// at a time, decoding of each file only the row groups that hold the group's rows.
+pub async fn day_in_groups_of(app: &App, day: &DirtyDay, group: usize) -> Result<(usize, usize)> {
     let prefix = layout::day_prefix(&day.planroom, &day.day);
     let keys: Vec<String> =
         app.bucket.keys(&prefix).await?.into_iter().filter(|k| layout::kind_of(k).is_some()).collect();
@@ -61,36 +80,61 @@ pub async fn day_of(app: &App, day: &DirtyDay) -> Result<(usize, usize)> {
         return Ok((1, 0));
     }
     let table = columns::table();
-    let recorded = table.iter().position(|c| c.name == RECORDED_AT).unwrap_or(table.len() - 1);
-    let mut newest: HashMap<String, Cells> = HashMap::new();
-    for key in &keys {
-        let (names, rows) = parquet_rows::read(app.bucket.get(key).await?)?;
-        for row in rows {
-            let cells = align(&names, &table, row);
-            let id = cells.first().and_then(Value::as_str).unwrap_or_default().to_owned();
-            let at = |c: &Cells| c.get(recorded).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let recorded_column = table.iter().position(|c| c.name == RECORDED_AT).unwrap_or(table.len() - 1);
+    let text = |cells: &Cells, i: usize| cells.get(i).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let mut bodies = Vec::with_capacity(keys.len());
+    let mut newest: HashMap<String, Kept> = HashMap::new();
+    for (file, key) in keys.iter().enumerate() {
+        let body = app.bucket.get(key).await?;
+        parquet_rows::rows_in(body.clone(), 0..usize::MAX, |names, row, cells| {
+            let cells = align(names, &table, cells);
+            let (id, recorded) = (text(&cells, 0), text(&cells, recorded_column));
             match newest.get(&id) {
-                Some(kept) if at(kept) >= at(&cells) => {}
+                Some(kept) if kept.recorded >= recorded => {}
                 _ => {
-                    newest.insert(id, cells);
+                    newest.insert(id, Kept { recorded, at: text(&cells, 1), file, row });
                 }
             }
-        }
+            Ok(())
+        })?;
+        bodies.push(body);
     }
-    let mut rows: Vec<Cells> = newest.into_values().collect();
-    let text = |r: &Cells, i: usize| r.get(i).and_then(Value::as_str).unwrap_or("").to_owned();
-    rows.sort_by_key(|r| (text(r, 1), text(r, 0)));
+    let mut order: Vec<(String, String, usize, usize)> =
+        newest.into_iter().map(|(id, kept)| (kept.at, id, kept.file, kept.row)).collect();
+    order.sort_unstable();
+    let rows_after = order.len();
     let names: Vec<&str> = keys.iter().map(String::as_str).collect();
     let target = layout::file_key(&day.planroom, &day.day, FileKind::Day, &names);
-    if !rows.is_empty() {
-        app.bucket.put(&target, parquet_rows::write(&table, &rows)?).await?;
+    if rows_after > 0 {
+        let mut writer = parquet_rows::RowsWriter::new(&table)?;
+        for chunk in order.chunks(group.max(1)) {
+            // The rows of this group, file by file, each put in its place.
+            let mut wanted: HashMap<usize, HashMap<usize, usize>> = HashMap::new();
+            for (place, (_, _, file, row)) in chunk.iter().enumerate() {
+                wanted.entry(*file).or_default().insert(*row, place);
+            }
+            let mut slots: Vec<Cells> = vec![Vec::new(); chunk.len()];
+            for (file, rows) in &wanted {
+                let first = rows.keys().min().copied().unwrap_or(0);
+                let last = rows.keys().max().copied().unwrap_or(0);
+                let body = bodies.get(*file).cloned().unwrap_or_default();
+                parquet_rows::rows_in(body, first..last + 1, |names, row, cells| {
+                    if let Some(slot) = rows.get(&row).and_then(|place| slots.get_mut(*place)) {
+                        *slot = align(names, &table, cells);
+                    }
+                    Ok(())
+                })?;
+            }
+            writer.write_group(&slots)?;
+        }
+        app.bucket.put(&target, writer.finish()?).await?;
     }
     let replaced: Vec<String> = keys.iter().filter(|k| **k != target).cloned().collect();
     app.bucket.delete(&replaced).await?;
     if !app.store.clear_lake_day(day).await? {
         tracing::info!(planroom = %day.planroom, day = day.day, "new files arrived while compacting; the day stays noted");
     }
-    Ok((keys.len(), rows.len()))
+    Ok((keys.len(), rows_after))
 }
 
 /// A file's row in the table's column order (a file written with other columns keeps what

@@ -30,21 +30,44 @@ pub type Cells = Vec<Value>;
 /// A Parquet file of `rows` (each a value per column of `columns`); a value a column cannot hold
 /// is stored as missing.
 pub fn write(columns: &[Column], rows: &[Cells]) -> Result<Vec<u8>> {
-    let schema = parquet::schema::parser::parse_message_type(&message_type("rows", columns))
-        .map_err(|e| failed("building a Parquet schema", e))?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| failed("zstd level", e))?))
-        .set_max_row_group_row_count(Some(ROW_GROUP))
-        .set_created_by("planroom-activity".into())
-        .build();
-    let mut writer = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(properties))
-        .map_err(|e| failed("starting a Parquet file", e))?;
-    for group in rows.chunks(ROW_GROUP.max(1)) {
-        let mut row_group = writer.next_row_group().map_err(|e| failed("starting a row group", e))?;
+    let mut writer = RowsWriter::new(columns)?;
+    for group in rows.chunks(ROW_GROUP) {
+        writer.write_group(group)?;
+    }
+    writer.finish()
+}
+
+/// A Parquet file written a row group at a time (compaction holds one group, not the day).
+pub struct RowsWriter {
+    writer: SerializedFileWriter<Vec<u8>>,
+    columns: Vec<Column>,
+}
+
+impl RowsWriter {
+    /// A file of `columns`, zstd-compressed, with statistics per column chunk.
+    pub fn new(columns: &[Column]) -> Result<Self> {
+        let schema = parquet::schema::parser::parse_message_type(&message_type("rows", columns))
+            .map_err(|e| failed("building a Parquet schema", e))?;
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| failed("zstd level", e))?))
+            .set_max_row_group_row_count(Some(ROW_GROUP))
+            .set_created_by("planroom-activity".into())
+            .build();
+        let writer = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(properties))
+            .map_err(|e| failed("starting a Parquet file", e))?;
+        Ok(RowsWriter { writer, columns: columns.to_vec() })
+    }
+
+    /// Writes `rows` as the next row group (at most [`ROW_GROUP`] rows make one).
+    pub fn write_group(&mut self, rows: &[Cells]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut row_group = self.writer.next_row_group().map_err(|e| failed("starting a row group", e))?;
         let mut index = 0;
         while let Some(mut column) = row_group.next_column().map_err(|e| failed("starting a column", e))? {
-            let kind = columns.get(index).map(|c| c.kind).unwrap_or(ColumnKind::Text);
-            let cells = group.iter().map(|row| row.get(index).unwrap_or(&Value::Null));
+            let kind = self.columns.get(index).map(|c| c.kind).unwrap_or(ColumnKind::Text);
+            let cells = rows.iter().map(|row| row.get(index).unwrap_or(&Value::Null));
             let written = match kind {
                 ColumnKind::Text => {
                     let (values, levels) =
@@ -73,8 +96,13 @@ pub fn write(columns: &[Column], rows: &[Cells]) -> Result<Vec<u8>> {
             index += 1;
         }
         row_group.close().map_err(|e| failed("closing a row group", e))?;
+        Ok(())
     }
-    writer.into_inner().map_err(|e| failed("finishing a Parquet file", e))
+
+    /// The file's bytes.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        self.writer.into_inner().map_err(|e| failed("finishing a Parquet file", e))
+    }
 }
 
 /// The present values and the definition level of every cell (1 present, 0 missing).
@@ -115,18 +143,58 @@ pub fn date_text(days: i32) -> Option<String> {
     jiff::civil::date(1970, 1, 1).checked_add(jiff::Span::new().days(i64::from(days))).ok().map(|d| d.to_string())
 }
 
-/// The columns and rows of a Parquet file (for compaction and tests); instants come back in the
+/// The columns and rows of a Parquet file (for tests and tools); instants come back in the
 /// stored text form, days as `YYYY-MM-DD`.
 pub fn read(bytes: Bytes) -> Result<(Vec<String>, Vec<Cells>)> {
+    let mut rows = Vec::new();
+    let names = rows_in(bytes, 0..usize::MAX, |_, _, row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok((names, rows))
+}
+
+/// How many row groups a file has (for tests and tools).
+pub fn row_groups(bytes: &Bytes) -> Result<usize> {
+    let reader = SerializedFileReader::new(bytes.clone()).map_err(|e| failed("opening a Parquet file", e))?;
+    Ok(reader.metadata().num_row_groups())
+}
+
+/// The file's column names, and its rows whose index (from 0, across row groups) is in `range`
+/// handed to `each` with the names and that index; only the row groups that hold them are
+/// decoded.
+pub fn rows_in(
+    bytes: Bytes,
+    range: std::ops::Range<usize>,
+    mut each: impl FnMut(&[String], usize, Cells) -> Result<()>,
+) -> Result<Vec<String>> {
     let reader = SerializedFileReader::new(bytes).map_err(|e| failed("opening a Parquet file", e))?;
     let names: Vec<String> =
         reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_owned()).collect();
-    let mut rows = Vec::new();
-    for row in reader.get_row_iter(None).map_err(|e| failed("reading Parquet rows", e))? {
-        let row = row.map_err(|e| failed("reading a Parquet row", e))?;
-        rows.push(row.get_column_iter().map(|(_, cell)| value_of(cell)).collect());
+    let mut first = 0usize;
+    for group in 0..reader.metadata().num_row_groups() {
+        let rows = usize::try_from(reader.metadata().row_group(group).num_rows()).unwrap_or(0);
+        let end = first.saturating_add(rows);
+        if end > range.start && first < range.end {
+            let row_group = reader.get_row_group(group).map_err(|e| failed("opening a row group", e))?;
+            let iter = row_group.get_row_iter(None).map_err(|e| failed("reading Parquet rows", e))?;
+            for (offset, row) in iter.enumerate() {
+                let index = first + offset;
+                if index >= range.end {
+                    break;
+                }
+                let row = row.map_err(|e| failed("reading a Parquet row", e))?;
+                if index >= range.start {
+                    each(&names, index, row.get_column_iter().map(|(_, cell)| value_of(cell)).collect())?;
+                }
+            }
+        }
+        first = end;
+        if first >= range.end {
+            break;
+        }
     }
-    Ok((names, rows))
+    Ok(names)
 }
 
 fn value_of(cell: &Cell) -> Value {
@@ -180,8 +248,41 @@ mod tests {
         let bytes = write(&columns, &rows).unwrap();
         let reader = SerializedFileReader::new(Bytes::from(bytes.clone())).unwrap();
         assert_eq!(reader.metadata().num_row_groups(), 2);
-        let (_, back) = read(Bytes::from(bytes)).unwrap();
+        let (_, back) = read(Bytes::from(bytes.clone())).unwrap();
         assert_eq!(back.len(), rows.len());
         assert_eq!(back.last(), rows.last());
+        // A range across the groups' border decodes what it names, with the rows' own indices.
+        let mut seen = Vec::new();
+        let names = rows_in(Bytes::from(bytes.clone()), ROW_GROUP - 2..ROW_GROUP + 3, |_, i, row| {
+            seen.push((i, row));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(names, ["n"]);
+        let expected: Vec<(usize, Cells)> = (ROW_GROUP - 2..ROW_GROUP + 3).map(|i| (i, vec![json!(i)])).collect();
+        assert_eq!(seen, expected);
+        let mut last = Vec::new();
+        rows_in(Bytes::from(bytes), ROW_GROUP + 6..usize::MAX, |names, i, _| {
+            assert_eq!(names, ["n"]);
+            last.push(i);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(last, [ROW_GROUP + 6]);
+    }
+
+    #[test]
+    fn a_file_written_a_group_at_a_time_keeps_its_groups() {
+        let columns = vec![Column::new("n", ColumnKind::Int), Column::new("at", ColumnKind::Timestamp)];
+        let mut writer = RowsWriter::new(&columns).unwrap();
+        writer.write_group(&[vec![json!(1), json!("2026-12-04T10:00:00.000Z")]]).unwrap();
+        writer.write_group(&[]).unwrap();
+        writer.write_group(&[vec![json!(2), Value::Null], vec![json!(3), json!("2026-12-04T11:00:00.000Z")]]).unwrap();
+        let bytes = Bytes::from(writer.finish().unwrap());
+        let reader = SerializedFileReader::new(bytes.clone()).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 2);
+        let (_, back) = read(bytes).unwrap();
+        assert_eq!(back.iter().map(|r| r[0].clone()).collect::<Vec<_>>(), [json!(1), json!(2), json!(3)]);
+        assert_eq!(back[1][1], Value::Null);
     }
 }

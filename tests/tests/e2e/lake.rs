@@ -510,6 +510,58 @@ async fn odd_records_never_fail_a_batch_so_its_retry_is_the_same_batch() {
 }
 
 #[tokio::test]
+async fn a_day_is_compacted_a_row_group_at_a_time_each_event_once_newest_copy_in_time_order() {
+    let app = TestApp::spawn().await;
+    let lake = app.lake().await;
+    let planroom = Id::parse("planroom", &app.planroom).unwrap();
+    let day = day_ago(3);
+    let table = columns::table();
+    let at = |name: &str| table.iter().position(|c| c.name == name).unwrap();
+    // Three files: 30 events, 20 of them again (newer copies, another name), and 10 new.
+    let rows = synthetic(&day, 30, "c");
+    let mut newer: Vec<Cells> = rows[..20].to_vec();
+    for row in &mut newer {
+        row[at(columns::RECORDED_AT)] = json!(format!("{day}T23:59:30.000Z"));
+        row[at("object_name")] = json!("Addendum 3 (revised).pdf");
+    }
+    let more = synthetic(&day, 40, "c")[30..].to_vec();
+    for batch in [rows.clone(), newer, more] {
+        let groups = BTreeMap::from([((planroom.clone(), day.clone()), batch)]);
+        lake::ingest::write_groups(&lake, groups).await.unwrap();
+    }
+    let dirty = DirtyDay { planroom: planroom.clone(), day: day.clone(), written_at: 0 };
+    let (files, kept) = lake::compact::day_in_groups_of(&lake, &dirty, 7).await.unwrap();
+    assert_eq!((files, kept), (3, 40));
+    let keys = lake.bucket.keys(&layout::day_prefix(&planroom, &day)).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let body = lake.bucket.get(&keys[0]).await.unwrap();
+    assert_eq!(parquet_rows::row_groups(&body).unwrap(), 6, "40 rows in groups of 7");
+    let (_, back) = parquet_rows::read(body).unwrap();
+    let ids: BTreeSet<&str> = back.iter().filter_map(|r| r[0].as_str()).collect();
+    assert_eq!(ids.len(), 40, "each event once");
+    let order: Vec<(String, String)> =
+        back.iter().map(|r| (r[1].as_str().unwrap().to_owned(), r[0].as_str().unwrap().to_owned())).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "time order across the row groups");
+    // Each row as written, the first 20 as their newer copy.
+    let mut expected = synthetic(&day, 40, "c");
+    for row in &mut expected[..20] {
+        row[at(columns::RECORDED_AT)] = json!(format!("{day}T23:59:30.000Z"));
+        row[at("object_name")] = json!("Addendum 3 (revised).pdf");
+    }
+    let expected: BTreeMap<&str, &Cells> = expected.iter().map(|r| (r[0].as_str().unwrap(), r)).collect();
+    for row in &back {
+        assert_eq!(Some(&row), expected.get(row[0].as_str().unwrap()), "the newest copy, cell for cell");
+    }
+    // Compacted again with a late file: the day file and it make one file again.
+    let late = synthetic(&day, 41, "c")[40..].to_vec();
+    lake::ingest::write_groups(&lake, BTreeMap::from([((planroom.clone(), day.clone()), late)])).await.unwrap();
+    assert_eq!(lake::compact::day_of(&lake, &dirty).await.unwrap(), (2, 41));
+    assert_eq!(lake.bucket.keys(&layout::day_prefix(&planroom, &day)).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn queries_are_idempotent_and_bad_ones_say_why() {
     let app = TestApp::spawn().await;
     let staff = app.staff();
