@@ -56,15 +56,16 @@ pub async fn day_of(app: &App, day: &DirtyDay) -> Result<(usize, usize)> {
     day_in_groups_of(app, day, parquet_rows::ROW_GROUP).await
 }
 
-/// Where the kept copy of an event is, and what orders it.
+/// Where the kept copy of an event is, and what orders it (instants as microseconds: a few
+/// dozen bytes an event, with its id).
 struct Kept {
     /// `recorded_at` (the newest copy wins).
-    recorded: String,
+    recorded: i64,
     /// `event_timestamp` (the day file's order).
-    at: String,
+    at: i64,
     /// The file it is in (by its place in the day's listing) and its row there.
-    file: usize,
-    row: usize,
+    file: u32,
+    row: u32,
 }
 
 /// Compacts one day, holding at most `group` decoded rows at once: the files' compressed bytes
@@ -82,24 +83,29 @@ pub async fn day_in_groups_of(app: &App, day: &DirtyDay, group: usize) -> Result
     let table = columns::table();
     let recorded_column = table.iter().position(|c| c.name == RECORDED_AT).unwrap_or(table.len() - 1);
     let text = |cells: &Cells, i: usize| cells.get(i).and_then(Value::as_str).unwrap_or_default().to_owned();
+    // An instant missing or unreadable sorts first (no stored row lacks one).
+    let micros = |cells: &Cells, i: usize| {
+        cells.get(i).and_then(Value::as_str).and_then(parquet_rows::micros).unwrap_or(i64::MIN)
+    };
     let mut bodies = Vec::with_capacity(keys.len());
     let mut newest: HashMap<String, Kept> = HashMap::new();
     for (file, key) in keys.iter().enumerate() {
         let body = app.bucket.get(key).await?;
         parquet_rows::rows_in(body.clone(), 0..usize::MAX, |names, row, cells| {
             let cells = align(names, &table, cells);
-            let (id, recorded) = (text(&cells, 0), text(&cells, recorded_column));
+            let (id, recorded) = (text(&cells, 0), micros(&cells, recorded_column));
             match newest.get(&id) {
                 Some(kept) if kept.recorded >= recorded => {}
                 _ => {
-                    newest.insert(id, Kept { recorded, at: text(&cells, 1), file, row });
+                    let (file, row) = (u32::try_from(file).unwrap_or(u32::MAX), u32::try_from(row).unwrap_or(u32::MAX));
+                    newest.insert(id, Kept { recorded, at: micros(&cells, 1), file, row });
                 }
             }
             Ok(())
         })?;
         bodies.push(body);
     }
-    let mut order: Vec<(String, String, usize, usize)> =
+    let mut order: Vec<(i64, String, u32, u32)> =
         newest.into_iter().map(|(id, kept)| (kept.at, id, kept.file, kept.row)).collect();
     order.sort_unstable();
     let rows_after = order.len();
@@ -111,7 +117,7 @@ pub async fn day_in_groups_of(app: &App, day: &DirtyDay, group: usize) -> Result
             // The rows of this group, file by file, each put in its place.
             let mut wanted: HashMap<usize, HashMap<usize, usize>> = HashMap::new();
             for (place, (_, _, file, row)) in chunk.iter().enumerate() {
-                wanted.entry(*file).or_default().insert(*row, place);
+                wanted.entry(*file as usize).or_default().insert(*row as usize, place);
             }
             let mut slots: Vec<Cells> = vec![Vec::new(); chunk.len()];
             for (file, rows) in &wanted {
