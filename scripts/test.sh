@@ -14,7 +14,8 @@ export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 export BUCKET_NAME=planroom-activity-test-exports S3_FORCE_PATH_STYLE=true
 # On CI (a fresh clone on a disk of unknown size, `CI` set by .ci/run) nothing is kept for a next
 # run: no incremental state (2 GB), no pip cache, and the debug build goes before the release build.
-if [ -n "${CI:-}" ]; then
+case "${CI:-}" in "" | false | 0) ci="" ;; *) ci=1 ;; esac
+if [ -n "$ci" ]; then
   export CARGO_INCREMENTAL=0 PIP_NO_CACHE_DIR=1
 fi
 disk() { echo "disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free, target $(du -sh target 2>/dev/null | cut -f1)"; }
@@ -42,7 +43,7 @@ echo "== schemathesis against the dev server: every check, two seeds"
 for seed in 424242 20261125; do
   SCHEMATHESIS_SEED="$seed" scripts/schemathesis.sh
 done
-if [ -n "${CI:-}" ]; then
+if [ -n "$ci" ]; then
   disk
   echo "== CI: the debug build has served its last test; its room goes to SAM and the release build"
   rm -rf target/debug

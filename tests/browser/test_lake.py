@@ -255,3 +255,4 @@ def test_a_customer_is_not_offered_the_dataset_and_is_refused_it(server, page):
     page.goto(server.base + "/ui/#/dataset")
     page.get_by_test_id("dataset-run").click()
     expect(page.get_by_test_id("error")).to_contain_text("Not allowed")
+    assert page.console.app_errors(expected_statuses=(403,)) == []

@@ -142,6 +142,29 @@ describe('DatasetRunner', () => {
     expect(second.progress).toEqual({ phase: 'failed', queryId: 'q-1', message: 'bytes scanned limit', error: null });
   });
 
+  it('waits on through throttling, and keeps the answer when a page cannot be read', async () => {
+    const ready = status({ rows: 1500, page: 0, pages: 2, next_page: 1, columns: [{ name: 'event_id', type: 'string' }], items: [{ event_id: 'e-1' }] });
+    const { api, calls } = fakeApi([
+      json(202, { query_id: 'q-1', status: 'pending' }),
+      json(429, { message: 'Too Many Requests' }),
+      json(200, ready),
+      json(503, { error: { code: 'unavailable', message: 'busy' } }),
+      json(200, { ...ready, page: 1, next_page: null, items: [{ event_id: 'e-2' }] }),
+    ]);
+    const runner = new DatasetRunner(api, () => {}, () => {});
+    await runner.start({ from: '2026-01-01', to: '2027-01-01' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runner.progress.phase).toBe('asking');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(runner.progress).toMatchObject({ phase: 'ready', answer: { page: 0 } });
+    await runner.page(1);
+    expect(runner.progress).toMatchObject({ phase: 'ready', answer: { page: 0, items: [{ event_id: 'e-1' }] }, pageError: { status: 503 } });
+    await runner.page(1);
+    expect(runner.progress).toMatchObject({ phase: 'ready', answer: { page: 1 } });
+    expect(runner.progress).not.toHaveProperty('pageError');
+    expect(calls).toHaveLength(5);
+  });
+
   it('signs out on a 401 and stops following when disposed', async () => {
     const unauthorized = vi.fn();
     const { api, calls } = fakeApi([json(401, { message: 'Unauthorized' })]);

@@ -99,7 +99,7 @@ export type DatasetProgress =
   | { phase: 'idle' }
   | { phase: 'asking' }
   | { phase: 'pending' | 'running'; queryId: string }
-  | { phase: 'ready'; queryId: string; answer: LakeQueryStatus; loadingPage: boolean }
+  | { phase: 'ready'; queryId: string; answer: LakeQueryStatus; loadingPage: boolean; pageError?: ApiError }
   | { phase: 'failed'; queryId: string | null; message: string; error: ApiError | null };
 
 const POLL_MS = 1000;
@@ -134,17 +134,21 @@ export class DatasetRunner {
     }
   }
 
-  /** Shows page `page` (from 0) of the answer. */
+  /** Shows page `page` (from 0) of the answer; when it cannot be read, the page shown stays, with
+   * the error (the answer is kept: asking for a page again needs no new query). */
   async page(page: number): Promise<void> {
     const shown = this.progress;
     if (shown.phase !== 'ready') return;
     const run = this.run;
-    this.set(run, { ...shown, loadingPage: true });
+    this.set(run, { phase: 'ready', queryId: shown.queryId, answer: shown.answer, loadingPage: true });
     try {
       const answer = await this.get(shown.queryId, page);
       this.set(run, { phase: 'ready', queryId: shown.queryId, answer, loadingPage: false });
     } catch (cause) {
-      this.fail(run, shown.queryId, cause);
+      const error = toApiError(cause);
+      if (error.isAbort || run !== this.run) return;
+      if (error.status === 401) this.onUnauthorized();
+      this.set(run, { phase: 'ready', queryId: shown.queryId, answer: shown.answer, loadingPage: false, pageError: error });
     }
   }
 
@@ -180,7 +184,8 @@ export class DatasetRunner {
         }
       } catch (cause) {
         const error = toApiError(cause);
-        const transient = error.status === 0 || error.status === 503 || error.status >= 500;
+        // A throttled or busy service, or no answer: the query goes on, so does the wait.
+        const transient = error.status === 0 || error.status === 429 || error.status >= 500;
         if (transient && failures + 1 < MAX_POLL_FAILURES) {
           this.follow(run, queryId, failures + 1, Math.max(POLL_MS, (error.retryAfter ?? 0) * 1000));
         } else {

@@ -3,7 +3,7 @@
 //! files it replaced are then deleted and the day's note cleared, unless new files arrived
 //! meanwhile (a late row): the day stays noted and the next run takes it again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 use shared::Result;
@@ -114,22 +114,32 @@ pub async fn day_in_groups_of(app: &App, day: &DirtyDay, group: usize) -> Result
     if rows_after > 0 {
         let mut writer = parquet_rows::RowsWriter::new(&table)?;
         for chunk in order.chunks(group.max(1)) {
-            // The rows of this group, file by file, each put in its place.
-            let mut wanted: HashMap<usize, HashMap<usize, usize>> = HashMap::new();
+            // The rows of this group, file by file, each put in its place; of each file only the
+            // row groups that hold some are decoded.
+            let mut wanted: HashMap<usize, BTreeMap<usize, usize>> = HashMap::new();
             for (place, (_, _, file, row)) in chunk.iter().enumerate() {
                 wanted.entry(*file as usize).or_default().insert(*row as usize, place);
             }
             let mut slots: Vec<Cells> = vec![Vec::new(); chunk.len()];
             for (file, rows) in &wanted {
-                let first = rows.keys().min().copied().unwrap_or(0);
-                let last = rows.keys().max().copied().unwrap_or(0);
                 let body = bodies.get(*file).cloned().unwrap_or_default();
-                parquet_rows::rows_in(body, first..last + 1, |names, row, cells| {
-                    if let Some(slot) = rows.get(&row).and_then(|place| slots.get_mut(*place)) {
-                        *slot = align(names, &table, cells);
-                    }
-                    Ok(())
-                })?;
+                parquet_rows::rows_where(
+                    body,
+                    |group| rows.range(group).next().is_some(),
+                    |names, row, cells| {
+                        if let Some(slot) = rows.get(&row).and_then(|place| slots.get_mut(*place)) {
+                            *slot = align(names, &table, cells);
+                        }
+                        Ok(())
+                    },
+                )?;
+            }
+            // Every place is filled: the same bytes were read in the first pass.
+            if slots.iter().any(Vec::is_empty) {
+                return Err(shared::Error::internal(
+                    "compacting the lake",
+                    "a row of the first pass was not found again",
+                ));
             }
             writer.write_group(&slots)?;
         }

@@ -168,6 +168,21 @@ pub fn rows_in(
     range: std::ops::Range<usize>,
     mut each: impl FnMut(&[String], usize, Cells) -> Result<()>,
 ) -> Result<Vec<String>> {
+    rows_where(
+        bytes,
+        |group| group.start < range.end && group.end > range.start,
+        |names, index, cells| if range.contains(&index) { each(names, index, cells) } else { Ok(()) },
+    )
+}
+
+/// The file's column names, and every row of the row groups `wanted` asks for (given the range
+/// of row indices each holds) handed to `each` with the names and the row's index; the other
+/// groups are not decoded.
+pub fn rows_where(
+    bytes: Bytes,
+    mut wanted: impl FnMut(std::ops::Range<usize>) -> bool,
+    mut each: impl FnMut(&[String], usize, Cells) -> Result<()>,
+) -> Result<Vec<String>> {
     let reader = SerializedFileReader::new(bytes).map_err(|e| failed("opening a Parquet file", e))?;
     let names: Vec<String> =
         reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_owned()).collect();
@@ -175,24 +190,15 @@ pub fn rows_in(
     for group in 0..reader.metadata().num_row_groups() {
         let rows = usize::try_from(reader.metadata().row_group(group).num_rows()).unwrap_or(0);
         let end = first.saturating_add(rows);
-        if end > range.start && first < range.end {
+        if wanted(first..end) {
             let row_group = reader.get_row_group(group).map_err(|e| failed("opening a row group", e))?;
             let iter = row_group.get_row_iter(None).map_err(|e| failed("reading Parquet rows", e))?;
             for (offset, row) in iter.enumerate() {
-                let index = first + offset;
-                if index >= range.end {
-                    break;
-                }
                 let row = row.map_err(|e| failed("reading a Parquet row", e))?;
-                if index >= range.start {
-                    each(&names, index, row.get_column_iter().map(|(_, cell)| value_of(cell)).collect())?;
-                }
+                each(&names, first + offset, row.get_column_iter().map(|(_, cell)| value_of(cell)).collect())?;
             }
         }
         first = end;
-        if first >= range.end {
-            break;
-        }
     }
     Ok(names)
 }
@@ -262,13 +268,31 @@ mod tests {
         let expected: Vec<(usize, Cells)> = (ROW_GROUP - 2..ROW_GROUP + 3).map(|i| (i, vec![json!(i)])).collect();
         assert_eq!(seen, expected);
         let mut last = Vec::new();
-        rows_in(Bytes::from(bytes), ROW_GROUP + 6..usize::MAX, |names, i, _| {
+        rows_in(Bytes::from(bytes.clone()), ROW_GROUP + 6..usize::MAX, |names, i, _| {
             assert_eq!(names, ["n"]);
             last.push(i);
             Ok(())
         })
         .unwrap();
         assert_eq!(last, [ROW_GROUP + 6]);
+        // Only the groups asked for are decoded: the second one's 7 rows.
+        let mut asked = Vec::new();
+        let mut decoded = 0;
+        rows_where(
+            Bytes::from(bytes),
+            |group| {
+                asked.push(group.clone());
+                group.start > 0
+            },
+            |_, i, _| {
+                decoded += 1;
+                assert!(i >= ROW_GROUP);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(asked, [0..ROW_GROUP, ROW_GROUP..ROW_GROUP + 7]);
+        assert_eq!(decoded, 7);
     }
 
     #[test]

@@ -538,7 +538,7 @@ async fn a_day_is_compacted_a_row_group_at_a_time_each_event_once_newest_copy_in
     assert_eq!(parquet_rows::row_groups(&body).unwrap(), 6, "40 rows in groups of 7");
     let (_, back) = parquet_rows::read(body).unwrap();
     let ids: BTreeSet<&str> = back.iter().filter_map(|r| r[0].as_str()).collect();
-    assert_eq!(ids.len(), 40, "each event once");
+    assert_eq!((back.len(), ids.len()), (40, 40), "each event once");
     let order: Vec<(String, String)> =
         back.iter().map(|r| (r[1].as_str().unwrap().to_owned(), r[0].as_str().unwrap().to_owned())).collect();
     let mut sorted = order.clone();
@@ -554,11 +554,23 @@ async fn a_day_is_compacted_a_row_group_at_a_time_each_event_once_newest_copy_in
     for row in &back {
         assert_eq!(Some(&row), expected.get(row[0].as_str().unwrap()), "the newest copy, cell for cell");
     }
-    // Compacted again with a late file: the day file and it make one file again.
+    // Compacted again with a late file: the day file and it make one file again, holding what
+    // the day file held and the late row.
     let late = synthetic(&day, 41, "c")[40..].to_vec();
+    let rows_by_id = |rows: &[Cells]| -> BTreeMap<String, Cells> {
+        rows.iter().map(|r| (r[0].as_str().unwrap().to_owned(), r.clone())).collect()
+    };
+    let mut expected = rows_by_id(&back);
+    expected.extend(rows_by_id(&late));
     lake::ingest::write_groups(&lake, BTreeMap::from([((planroom.clone(), day.clone()), late)])).await.unwrap();
     assert_eq!(lake::compact::day_of(&lake, &dirty).await.unwrap(), (2, 41));
-    assert_eq!(lake.bucket.keys(&layout::day_prefix(&planroom, &day)).await.unwrap().len(), 1);
+    let keys = lake.bucket.keys(&layout::day_prefix(&planroom, &day)).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let (_, again) = parquet_rows::read(lake.bucket.get(&keys[0]).await.unwrap()).unwrap();
+    assert_eq!(again.len(), 41);
+    assert_eq!(rows_by_id(&again), expected);
+    let ordered: Vec<(&str, &str)> = again.iter().map(|r| (r[1].as_str().unwrap(), r[0].as_str().unwrap())).collect();
+    assert!(ordered.windows(2).all(|w| w[0] <= w[1]), "time order");
 }
 
 #[tokio::test]

@@ -148,6 +148,12 @@ export class DatasetView implements View {
               </tbody>
             </table>
           </div>`}
+      ${progress.pageError
+        ? errorBox(this.host, progress.pageError, {
+            notFound: 'No such query (or not visible to you)',
+            retry: () => void this.runner.page(page),
+          })
+        : nothing}
       ${pages > 1
         ? html`<nav class="pager" aria-label="Pages of the answer">
             <button type="button" data-testid="dataset-previous" ?disabled=${loadingPage || page === 0} @click=${() => void this.runner.page(page - 1)}>
