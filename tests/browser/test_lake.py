@@ -59,14 +59,20 @@ def ask(server, body):
     raise AssertionError("the query was not answered")
 
 
-def test_rows_in_the_lake_read_back_typed_and_partitioned_by_arrow_and_duckdb(server):
+def registered_job(server, name, number):
+    """A job of its own, registered by staff for ACME: its id."""
     job = f"lake-{uuid.uuid4().hex[:10]}"
     status, _, _ = server.api.call(
         "PUT", f"/v1/jobs/{job}", server.staff,
-        {"name": "Lake School", "number": "24-017", "company_id": "acme", "company_name": "ACME Construction",
+        {"name": name, "number": number, "company_id": "acme", "company_name": "ACME Construction",
          "time_zone": "America/Chicago"},
     )
     assert status in (200, 201)
+    return job
+
+
+def test_rows_in_the_lake_read_back_typed_and_partitioned_by_arrow_and_duckdb(server):
+    job = registered_job(server, "Lake School", "24-017")
     events = [
         {"job_id": job, "activity": "view", "object": {"kind": "file", "id": f"f-{i % 3}", "name": f"Sheet {i % 3}.pdf"}}
         for i in range(5)
@@ -135,13 +141,7 @@ def test_rows_in_the_lake_read_back_typed_and_partitioned_by_arrow_and_duckdb(se
 
 def captured_job(server, views, downloads):
     """A job of its own with `views` views and `downloads` downloads of one customer, in the lake."""
-    job = f"lake-{uuid.uuid4().hex[:10]}"
-    status, _, _ = server.api.call(
-        "PUT", f"/v1/jobs/{job}", server.staff,
-        {"name": "Lake Library", "number": "24-018", "company_id": "acme", "company_name": "ACME Construction",
-         "time_zone": "America/Chicago"},
-    )
-    assert status in (200, 201)
+    job = registered_job(server, "Lake Library", "24-018")
     events = [{"job_id": job, "activity": "view", "object": {"kind": "file", "id": f"f-{i}", "name": f"Addendum {i}.pdf"}}
               for i in range(views)]
     events += [{"job_id": job, "activity": "download", "object": {"kind": "file", "id": f"f-{i}", "name": f"Addendum {i}.pdf"}}

@@ -3,6 +3,7 @@
  * (`POST /v1/user-activity/queries`, with an Idempotency-Key per click), then
  * `GET /v1/user-activity/queries/{query_id}` every second until it is answered, and its pages.
  */
+import { Followed } from './followed';
 import { call, toApiError, type Api, type ApiError } from './api';
 import type { LakeQueryInput, LakeQueryStatus } from './api-types';
 import { newIdempotencyKey } from './exports';
@@ -107,16 +108,14 @@ const POLL_MS = 1000;
 const MAX_POLL_FAILURES = 10;
 
 /** One query at a time: a new one replaces the one followed. */
-export class DatasetRunner {
-  progress: DatasetProgress = { phase: 'idle' };
-  private run = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-
+export class DatasetRunner extends Followed<DatasetProgress> {
   constructor(
     private readonly api: Api,
-    private readonly onChange: () => void,
+    onChange: () => void,
     private readonly onUnauthorized: () => void,
-  ) {}
+  ) {
+    super({ phase: 'idle' }, onChange);
+  }
 
   async start(query: LakeQueryInput): Promise<void> {
     const run = this.begin();
@@ -150,10 +149,6 @@ export class DatasetRunner {
       if (error.status === 401) this.onUnauthorized();
       this.set(run, { phase: 'ready', queryId: shown.queryId, answer: shown.answer, loadingPage: false, pageError: error });
     }
-  }
-
-  dispose(): void {
-    this.begin();
   }
 
   private get(queryId: string, page: number): Promise<LakeQueryStatus> {
@@ -200,19 +195,6 @@ export class DatasetRunner {
     if (error.isAbort || run !== this.run) return;
     if (error.status === 401) this.onUnauthorized();
     this.set(run, { phase: 'failed', queryId, message: error.message, error });
-  }
-
-  private begin(): number {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.run += 1;
-    return this.run;
-  }
-
-  private set(run: number, progress: DatasetProgress): void {
-    if (run !== this.run) return;
-    this.progress = progress;
-    this.onChange();
   }
 }
 

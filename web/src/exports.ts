@@ -2,6 +2,7 @@
  * Reports: `POST /v1/jobs/{job_id}/exports` (with an Idempotency-Key per click), then
  * `GET /v1/exports/{export_id}` every second until the report is ready or failed.
  */
+import { Followed } from './followed';
 import { call, toApiError, type Api } from './api';
 import type { Export, ExportInput } from './api-types';
 
@@ -40,16 +41,14 @@ const MAX_REQUEST_ATTEMPTS = 3;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One report at a time per place on the page: a new click replaces the one followed. */
-export class ExportRunner {
-  progress: ExportProgress = { phase: 'idle' };
-  private run = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-
+export class ExportRunner extends Followed<ExportProgress> {
   constructor(
     private readonly api: Api,
-    private readonly onChange: () => void,
+    onChange: () => void,
     private readonly onUnauthorized: () => void,
-  ) {}
+  ) {
+    super({ phase: 'idle' }, onChange);
+  }
 
   /** Asks for a report: `individualId` for an individual's, `blastId` for a blast's certificate. */
   async start(jobId: string, kind: ReportKind, individualId?: string, blastId?: string): Promise<void> {
@@ -82,10 +81,6 @@ export class ExportRunner {
         if (run !== this.run) return;
       }
     }
-  }
-
-  dispose(): void {
-    this.begin();
   }
 
   private follow(run: number, label: string, exportId: string, failures: number, delay = 0): void {
@@ -143,18 +138,6 @@ export class ExportRunner {
           ? 'The service is busy, retry'
           : error.message;
     this.set(run, { phase: 'failed', label, exportId, error: message, status: error.status });
-  }
-
-  private begin(): number {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    return ++this.run;
-  }
-
-  private set(run: number, progress: ExportProgress): void {
-    if (run !== this.run) return;
-    this.progress = progress;
-    this.onChange();
   }
 }
 
